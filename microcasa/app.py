@@ -1,0 +1,155 @@
+"""The web application: ``create_app(settings)`` composes every area."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from litestar import Litestar, Request, Router
+from litestar.config.csrf import CSRFConfig
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.middleware.base import DefineMiddleware
+from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+from litestar.types import ControllerRouterHandler
+from sqlmodel import Session
+
+import microcasa
+from microcasa import routes as shell_routes
+from microcasa.auth import api as auth_api
+from microcasa.auth import routes as auth_routes
+from microcasa.auth.guards import access_guard
+from microcasa.auth.roles import Role, public
+from microcasa.errors import handle_exception
+from microcasa.middleware import (
+    FlashMiddleware,
+    IdentityMiddleware,
+    PlatformCSRFMiddleware,
+    SecurityHeadersMiddleware,
+)
+from microcasa.platform import Platform
+from microcasa.settings import Settings, load_settings
+
+PACKAGE_DIR = Path(microcasa.__file__).parent
+CSRF_COOKIE = "mc_csrf"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+# Each area contributes its route handlers and its templates folder here.
+AREA_ROUTES: Sequence[ControllerRouterHandler] = (
+    *shell_routes.route_handlers,
+    *auth_routes.route_handlers,
+    *auth_api.route_handlers,
+)
+TEMPLATE_DIRS: Sequence[Path] = (PACKAGE_DIR / "templates",)
+
+
+def _provide_db_session(state: State, request: Request[Any, Any, Any]) -> Iterator[Session]:
+    platform: Platform = state.platform
+    with platform.db.session(write=request.method not in SAFE_METHODS) as session:
+        yield session
+
+
+def _provide_platform(state: State) -> Platform:
+    platform: Platform = state.platform
+    return platform
+
+
+def _template_engine() -> JinjaTemplateEngine:
+    # Our own Environment, so autoescaping is stated here rather than assumed.
+    environment = Environment(
+        loader=FileSystemLoader([str(path) for path in TEMPLATE_DIRS]),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.globals["Role"] = Role
+    environment.globals["version"] = microcasa.__version__
+    environment.globals["flashes"] = _take_flashes
+    return JinjaTemplateEngine.from_environment(environment)
+
+
+def _take_flashes(request: Request[Any, Any, Any]) -> list[tuple[str, str]]:
+    state = request.scope.get("state", {})
+    state["flashes_shown"] = True
+    messages: list[tuple[str, str]] = state.get("flashes", [])
+    return messages
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    """Build the ASGI app for these settings (read from the environment when omitted)."""
+    settings = settings or load_settings()
+    platform = Platform.build(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: Litestar) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            platform.db.dispose()
+
+    csrf = CSRFConfig(
+        secret=platform.secret_key,
+        cookie_name=CSRF_COOKIE,
+        cookie_secure=settings.secure_cookies,
+        cookie_samesite="lax",
+        cookie_httponly=False,
+    )
+    static = create_static_files_router(
+        path="/static",
+        directories=[PACKAGE_DIR / "static"],
+        opt=public(),
+        include_in_schema=False,
+        name="static",
+    )
+    openapi_router = Router(path="/schema", route_handlers=[], opt=public(), include_in_schema=False)
+    logging.getLogger("microcasa").setLevel(settings.log_level.upper())
+    return Litestar(
+        route_handlers=[*AREA_ROUTES, static],
+        guards=[access_guard],
+        middleware=[
+            SecurityHeadersMiddleware,
+            FlashMiddleware,
+            DefineMiddleware(PlatformCSRFMiddleware, config=csrf),
+            IdentityMiddleware,
+        ],
+        dependencies={
+            "db": Provide(_provide_db_session),
+            "platform": Provide(_provide_platform, sync_to_thread=False),
+        },
+        exception_handlers={Exception: handle_exception},
+        template_config=TemplateConfig(instance=_template_engine()),
+        openapi_config=OpenAPIConfig(
+            title="microcasa API",
+            version=microcasa.__version__,
+            description=(
+                "JSON API of the microcasa platform. Scripts authenticate with "
+                "`Authorization: Bearer <api token>`; errors are problem details."
+            ),
+            components=Components(
+                security_schemes={
+                    "BearerToken": SecurityScheme(type="http", scheme="bearer"),
+                }
+            ),
+            security=[{"BearerToken": []}],
+            render_plugins=[JsonRenderPlugin(path=["/", "/openapi.json"])],
+            openapi_router=openapi_router,
+        ),
+        state=State({"platform": platform}),
+        lifespan=[lifespan],
+        request_max_body_size=settings.upload_max_bytes + 64 * 1024,
+        debug=False,
+    )
+
+
+def app_from_environment() -> Litestar:
+    """Uvicorn factory for ``microcasa serve`` (each worker builds its own app)."""
+    return create_app(load_settings())

@@ -1,0 +1,54 @@
+"""One-shot messages shown on the next page ("Account created."), kept in a signed cookie."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from typing import Any
+
+from litestar import Response
+from litestar.datastructures import Cookie
+
+FLASH_COOKIE = "mc_flash"
+CATEGORIES = frozenset({"info", "success", "warning", "error"})
+
+
+def _sign(secret: str, payload: bytes) -> str:
+    key = hashlib.sha256(b"flash:" + secret.encode("utf-8")).digest()
+    return hmac.new(key, payload, hashlib.sha256).hexdigest()
+
+
+def encode(secret: str, messages: list[tuple[str, str]]) -> str:
+    payload = base64.urlsafe_b64encode(json.dumps(messages).encode("utf-8"))
+    return payload.decode("ascii") + "." + _sign(secret, payload)
+
+
+def decode(secret: str, value: str | None) -> list[tuple[str, str]]:
+    """The messages in a cookie value, or none if it was tampered with."""
+    if not value or "." not in value or len(value) > 4000:
+        return []
+    payload, _, signature = value.rpartition(".")
+    if not hmac.compare_digest(signature, _sign(secret, payload.encode("ascii"))):
+        return []
+    try:
+        items = json.loads(base64.urlsafe_b64decode(payload))
+    except ValueError:
+        return []
+    return [
+        (str(category), str(text))
+        for category, text in items
+        if category in CATEGORIES
+    ]
+
+
+def with_flash(
+    response: Response[Any], secret: str, message: str, category: str = "info", secure: bool = False
+) -> Response[Any]:
+    """Attach a message to a (redirect) response for the next page to show."""
+    value = encode(secret, [(category, message)])
+    response.cookies.append(
+        Cookie(key=FLASH_COOKIE, value=value, httponly=True, samesite="lax", secure=secure, path="/")
+    )
+    return response

@@ -1,0 +1,1 @@
+"""Alembic revisions of the platform schema (the only way the schema changes)."""
