@@ -11,13 +11,13 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Litestar, Request, Router
 from litestar.config.csrf import CSRFConfig
-from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from litestar.types import ControllerRouterHandler
@@ -34,7 +34,7 @@ from microcasa.middleware import (
     FlashMiddleware,
     IdentityMiddleware,
     PlatformCSRFMiddleware,
-    SecurityHeadersMiddleware,
+    add_security_headers,
 )
 from microcasa.platform import Platform
 from microcasa.settings import Settings, load_settings
@@ -115,8 +115,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[*AREA_ROUTES, static],
         guards=[access_guard],
+        before_send=[add_security_headers],
         middleware=[
-            SecurityHeadersMiddleware,
             FlashMiddleware,
             DefineMiddleware(PlatformCSRFMiddleware, config=csrf),
             IdentityMiddleware,

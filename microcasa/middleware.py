@@ -129,25 +129,16 @@ class FlashMiddleware:
         await self.app(scope, receive, send_clearing)
 
 
-class SecurityHeadersMiddleware:
-    """Adds CSP, nosniff, no-referrer and frame denial; no caching of dynamic responses."""
+async def add_security_headers(message: Message, scope: Scope) -> None:
+    """``before_send`` hook: CSP, nosniff, no-referrer, frame denial, no caching of dynamic pages.
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        is_static = scope["path"].startswith("/static/")
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableScopeHeaders.from_message(message)
-                for name, value in SECURITY_HEADERS:
-                    headers[name.decode("ascii")] = value.decode("ascii")
-                if not is_static and "cache-control" not in headers:
-                    headers["cache-control"] = "no-store"
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+    A hook rather than middleware, so that it also covers responses produced
+    before routing (unknown paths, wrong methods).
+    """
+    if message["type"] != "http.response.start":
+        return
+    headers = MutableScopeHeaders.from_message(message)
+    for name, value in SECURITY_HEADERS:
+        headers[name.decode("ascii")] = value.decode("ascii")
+    if not scope["path"].startswith("/static/") and "cache-control" not in headers:
+        headers["cache-control"] = "no-store"

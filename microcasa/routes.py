@@ -11,7 +11,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 from microcasa.auth.guards import current_identity
 from microcasa.auth.roles import public, staff
 from microcasa.db import DatabaseUnavailable
-from microcasa.platform import Platform
+from microcasa.deps import PlatformDep
 
 
 @get("/", opt=public(), include_in_schema=False, name="home", sync_to_thread=False)
@@ -27,7 +27,7 @@ def dashboard() -> Template:
 
 
 @get("/healthz", opt=public(), media_type=MediaType.JSON, sync_to_thread=True, tags=["system"])
-def healthz(platform: Platform) -> Response[dict[str, str]]:
+def healthz(platform: PlatformDep) -> Response[dict[str, str]]:
     """Whether the platform and its database answer (200) or not (503)."""
     try:
         platform.db.ping()

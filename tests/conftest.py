@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
@@ -119,3 +120,20 @@ def post_form(client: TestClient[Litestar], path: str, data: dict[str, str], **k
 
 def login(client: TestClient[Litestar], email: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
     return post_form(client, "/login", {"email": email, "password": password})
+
+
+class Browser:
+    """Another browser on the same test client: its own cookie jar, swapped in with ``with``."""
+
+    def __init__(self, client: TestClient[Litestar]) -> None:
+        self.client = client
+        self.jar = httpx.Cookies()
+
+    def __enter__(self) -> TestClient[Litestar]:
+        self.saved = self.client.cookies
+        self.client.cookies = self.jar
+        return self.client
+
+    def __exit__(self, *_: object) -> None:
+        self.jar = self.client.cookies
+        self.client.cookies = self.saved

@@ -8,10 +8,9 @@ from urllib.parse import urlsplit
 from litestar import Controller, Request, get, post
 from litestar.datastructures import Cookie
 from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
-from sqlmodel import Session
 
 from microcasa.auth import service, tokens
 from microcasa.auth.errors import AccountError, AuthError, RateLimited
@@ -19,8 +18,8 @@ from microcasa.auth.guards import current_identity
 from microcasa.auth.roles import Role, allow, public, staff
 from microcasa.auth.service import Identity
 from microcasa.auth.sessions import SESSION_COOKIE
+from microcasa.deps import DbSession, PlatformDep
 from microcasa.flash import with_flash
-from microcasa.platform import Platform
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -45,7 +44,7 @@ def _client(request: Request[Any, Any, Any]) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def _session_cookie(platform: Platform, value: str, max_age: int | None) -> Cookie:
+def _session_cookie(platform: PlatformDep, value: str, max_age: int | None) -> Cookie:
     return Cookie(
         key=SESSION_COOKIE,
         value=value,
@@ -57,8 +56,8 @@ def _session_cookie(platform: Platform, value: str, max_age: int | None) -> Cook
     )
 
 
-def _redirect(platform: Platform, path: str, message: str, category: str = "success") -> Redirect:
-    response = Redirect(path=path)
+def _redirect(platform: PlatformDep, path: str, message: str, category: str = "success") -> Redirect:
+    response = Redirect(path=path, status_code=303)
     with_flash(response, platform.secret_key, message, category, platform.settings.secure_cookies)
     return response
 
@@ -77,7 +76,7 @@ class LoginController(Controller):
 
     @post("/login", sync_to_thread=True, status_code=303)
     def login(
-        self, request: Request[Any, Any, Any], data: FormData, platform: Platform
+        self, request: Request[Any, Any, Any], data: FormData, platform: PlatformDep
     ) -> Redirect | Template:
         email = data.get("email", "")
         target = safe_next(data.get("next"))
@@ -108,12 +107,12 @@ class LoginController(Controller):
         if old:
             platform.sessions.end(old)
         session_id = platform.sessions.start(user)
-        response = Redirect(path=target)
+        response = Redirect(path=target, status_code=303)
         response.cookies.append(_session_cookie(platform, session_id, None))
         return response
 
     @post("/logout", name="logout", sync_to_thread=True, status_code=303, opt=staff())
-    def logout(self, request: Request[Any, Any, Any], platform: Platform) -> Redirect:
+    def logout(self, request: Request[Any, Any, Any], platform: PlatformDep) -> Redirect:
         session_id = (request.scope.get("auth") or {}).get("session_id")
         if session_id:
             platform.sessions.end(session_id)
@@ -130,7 +129,7 @@ class AccountController(Controller):
     opt = staff()
 
     def _page(
-        self, request: Request[Any, Any, Any], db: Session, status: int = 200, **extra: Any
+        self, request: Request[Any, Any, Any], db: DbSession, status: int = 200, **extra: Any
     ) -> Template:
         identity = _identity(request)
         context = {
@@ -142,12 +141,12 @@ class AccountController(Controller):
         return Template(template_name="auth/account.html", context=context, status_code=status)
 
     @get("/", name="account", sync_to_thread=True)
-    def show(self, request: Request[Any, Any, Any], db: Session) -> Template:
+    def show(self, request: Request[Any, Any, Any], db: DbSession) -> Template:
         return self._page(request, db)
 
     @post("/password", sync_to_thread=True, status_code=303)
     def change_password(
-        self, request: Request[Any, Any, Any], data: FormData, db: Session, platform: Platform
+        self, request: Request[Any, Any, Any], data: FormData, db: DbSession, platform: PlatformDep
     ) -> Redirect | Template:
         identity = _identity(request)
         user = service.get_user(db, identity.id)
@@ -171,7 +170,7 @@ class AccountController(Controller):
 
     @post("/tokens", sync_to_thread=True, status_code=201)
     def create_token(
-        self, request: Request[Any, Any, Any], data: FormData, db: Session
+        self, request: Request[Any, Any, Any], data: FormData, db: DbSession
     ) -> Template:
         identity = _identity(request)
         try:
@@ -186,7 +185,7 @@ class AccountController(Controller):
 
     @post("/tokens/{token_id:int}/revoke", sync_to_thread=True, status_code=303)
     def revoke_token(
-        self, request: Request[Any, Any, Any], token_id: int, db: Session, platform: Platform
+        self, request: Request[Any, Any, Any], token_id: FromPath[int], db: DbSession, platform: PlatformDep
     ) -> Redirect:
         token = tokens.revoke_token(db, _identity(request).id, token_id)
         db.commit()
@@ -201,7 +200,7 @@ class UserAdminController(Controller):
     opt = allow(Role.ADMIN)
 
     @get("/", name="admin-users", sync_to_thread=True)
-    def list_users(self, db: Session) -> Template:
+    def list_users(self, db: DbSession) -> Template:
         return Template(
             template_name="admin/users.html",
             context={"title": "Users", "users": service.list_users(db)},
@@ -215,7 +214,7 @@ class UserAdminController(Controller):
         )
 
     @post("/", sync_to_thread=True, status_code=303)
-    def create_user(self, data: FormData, db: Session, platform: Platform) -> Redirect | Template:
+    def create_user(self, data: FormData, db: DbSession, platform: PlatformDep) -> Redirect | Template:
         try:
             user = service.create_user(
                 db,
@@ -242,7 +241,7 @@ class UserAdminController(Controller):
         return _redirect(platform, f"/admin/users/{user.id}", f"Account {user.email} created.")
 
     @get("/{user_id:int}", sync_to_thread=True)
-    def show_user(self, user_id: int, db: Session) -> Template:
+    def show_user(self, user_id: FromPath[int], db: DbSession) -> Template:
         return Template(
             template_name="admin/user.html",
             context={"title": "User", "account": service.get_user(db, user_id), "errors": {}},
@@ -250,7 +249,7 @@ class UserAdminController(Controller):
 
     @post("/{user_id:int}/active", sync_to_thread=True, status_code=303)
     def set_active(
-        self, user_id: int, data: FormData, db: Session, platform: Platform
+        self, user_id: FromPath[int], data: FormData, db: DbSession, platform: PlatformDep
     ) -> Redirect:
         user = service.get_user(db, user_id)
         active = data.get("active") == "1"
@@ -265,7 +264,7 @@ class UserAdminController(Controller):
 
     @post("/{user_id:int}/password", sync_to_thread=True, status_code=303)
     def reset_password(
-        self, user_id: int, data: FormData, db: Session, platform: Platform
+        self, user_id: FromPath[int], data: FormData, db: DbSession, platform: PlatformDep
     ) -> Redirect | Template:
         user = service.get_user(db, user_id)
         try:
