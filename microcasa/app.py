@@ -110,7 +110,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         include_in_schema=False,
         name="static",
     )
-    openapi_router = Router(path="/schema", route_handlers=[], opt=public(), include_in_schema=False)
+    openapi_router = Router(
+        path="/schema", route_handlers=[], opt=public(), include_in_schema=False
+    )
     logging.getLogger("microcasa").setLevel(settings.log_level.upper())
     return Litestar(
         route_handlers=[*AREA_ROUTES, static],

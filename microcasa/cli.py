@@ -86,7 +86,8 @@ def db_check() -> None:
         database.ping()
         current, head = schema.current_revision(database), schema.head_revision(database)
         if current != head:
-            _fail(f"database at revision {current or 'base'}, newest is {head}: run `microcasa db upgrade`")
+            behind = f"database at revision {current or 'base'}, newest is {head}"
+            _fail(f"{behind}: run `microcasa db upgrade`")
         differences = schema.drift(database)
         if differences:
             listed = "; ".join(str(item) for item in differences[:10])
@@ -116,7 +117,9 @@ def serve(demo: bool, host: str, port: int, workers: int) -> None:
         schema.upgrade(database)
         if demo:
             print_demo_result(load_demo(database))
-    click.echo(f"serving microcasa at http://{host}:{port}/ (database {settings.redacted_database_url()})")
+    click.echo(
+        f"serving microcasa at http://{host}:{port}/ (database {settings.redacted_database_url()})"
+    )
     uvicorn.run(
         "microcasa.app:app_from_environment",
         factory=True,

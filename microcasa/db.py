@@ -98,7 +98,10 @@ def build_engine(settings: Settings) -> Engine:
             raise DatabaseUnavailable(f"the folder for the SQLite file {path} does not exist")
         engine = create_engine(
             settings.database_url,
-            connect_args={"check_same_thread": False, "timeout": settings.db_busy_timeout_ms / 1000},
+            connect_args={
+                "check_same_thread": False,
+                "timeout": settings.db_busy_timeout_ms / 1000,
+            },
             pool_pre_ping=True,
         )
         # pysqlite's own transaction handling is switched off so BEGIN is ours.

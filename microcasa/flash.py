@@ -36,11 +36,7 @@ def decode(secret: str, value: str | None) -> list[tuple[str, str]]:
         items = json.loads(base64.urlsafe_b64decode(payload))
     except ValueError:
         return []
-    return [
-        (str(category), str(text))
-        for category, text in items
-        if category in CATEGORIES
-    ]
+    return [(str(category), str(text)) for category, text in items if category in CATEGORIES]
 
 
 def with_flash(
@@ -49,6 +45,8 @@ def with_flash(
     """Attach a message to a (redirect) response for the next page to show."""
     value = encode(secret, [(category, message)])
     response.cookies.append(
-        Cookie(key=FLASH_COOKIE, value=value, httponly=True, samesite="lax", secure=secure, path="/")
+        Cookie(
+            key=FLASH_COOKIE, value=value, httponly=True, samesite="lax", secure=secure, path="/"
+        )
     )
     return response

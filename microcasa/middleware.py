@@ -7,6 +7,7 @@ from typing import Any
 from anyio import to_thread
 from litestar.datastructures import Cookie, MutableScopeHeaders
 from litestar.datastructures.headers import Headers
+from litestar.enums import ScopeType
 from litestar.middleware.csrf import CSRFMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -58,7 +59,7 @@ class IdentityMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await self.app(scope, receive, send)
             return
         platform = _platform(scope)
@@ -90,7 +91,7 @@ class PlatformCSRFMiddleware(CSRFMiddleware):
     """
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and bearer_header(scope) is not None:
+        if scope["type"] == ScopeType.HTTP and bearer_header(scope) is not None:
             await self.app(scope, receive, send)
             return
         await super().__call__(scope, receive, send)
@@ -103,7 +104,7 @@ class FlashMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await self.app(scope, receive, send)
             return
         raw = _cookies(scope).get(flash.FLASH_COOKIE)

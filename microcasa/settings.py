@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 DEFAULT_DATABASE_URL = "sqlite:///microcasa.db"
-SECRET_FILE_NAME = "microcasa.secret"
+SECRET_FILE_NAME = "microcasa.secret"  # noqa: S105 - a file name, not a secret
 MIN_SECRET_LENGTH = 32
 
 

@@ -121,7 +121,7 @@ class DatabaseState:
         with self.db.transaction() as session:
             count, expires_at = session.execute(statement).one()
             if count == 1:
-                session.execute(delete(StateCounter).where(expired))  # type: ignore[arg-type]
+                session.execute(delete(StateCounter).where(expired))
         return Hit(count=count, retry_after=_seconds_until(expires_at, now))
 
     def peek(self, key: str) -> Hit:
@@ -132,14 +132,17 @@ class DatabaseState:
                     StateCounter.key == key
                 )
             ).one_or_none()
-        if row is None or row.expires_at <= now:
+        if row is None:
             return Hit(count=0, retry_after=0)
-        return Hit(count=row.count, retry_after=_seconds_until(row.expires_at, now))
+        count, expires_at = row
+        if expires_at <= now:
+            return Hit(count=0, retry_after=0)
+        return Hit(count=int(count), retry_after=_seconds_until(expires_at, now))
 
     def reset(self, key: str) -> None:
         with self.db.transaction() as session:
             session.execute(
-                update(StateCounter)  # type: ignore[arg-type]
+                update(StateCounter)
                 .where(StateCounter.key == key)  # type: ignore[arg-type]
                 .values(count=0)
             )
@@ -162,7 +165,9 @@ class RedisState:
             value = self.client.get(self._key(key))
         else:
             value = self.client.getex(self._key(key), ex=renew_for)
-        return None if value is None else bytes(value).decode("utf-8")
+        if value is None:
+            return None
+        return value.decode("utf-8") if isinstance(value, bytes) else str(value)
 
     def set(self, key: str, value: str, ttl: timedelta) -> None:
         self.client.set(self._key(key), value.encode("utf-8"), ex=ttl)

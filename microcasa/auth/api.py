@@ -15,7 +15,7 @@ from microcasa.deps import DbSession
 
 class AccountsApi(Controller):
     path = "/api"
-    tags = ["accounts"]
+    tags = ("accounts",)
 
     @get("/me", opt=staff(), operation_id="getMe", sync_to_thread=True)
     def me(self, request: Request[Any, Any, Any], db: DbSession) -> UserPublic:
@@ -28,8 +28,7 @@ class AccountsApi(Controller):
     def users(self, db: DbSession) -> list[UserPublic]:
         """Every account, for admins."""
         return [
-            UserPublic.model_validate(user, from_attributes=True)
-            for user in service.list_users(db)
+            UserPublic.model_validate(user, from_attributes=True) for user in service.list_users(db)
         ]
 
 

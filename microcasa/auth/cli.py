@@ -54,7 +54,9 @@ def create(email: str, role: str, country: str | None, display_name: str) -> Non
             country=country,
             display_name=display_name,
         )
-        click.echo(f"created {user.role} {user.email}" + (f" ({user.country})" if user.country else ""))
+        click.echo(
+            f"created {user.role} {user.email}" + (f" ({user.country})" if user.country else "")
+        )
 
 
 @users.command("password")

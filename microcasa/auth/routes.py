@@ -56,7 +56,9 @@ def _session_cookie(platform: PlatformDep, value: str, max_age: int | None) -> C
     )
 
 
-def _redirect(platform: PlatformDep, path: str, message: str, category: str = "success") -> Redirect:
+def _redirect(
+    platform: PlatformDep, path: str, message: str, category: str = "success"
+) -> Redirect:
     response = Redirect(path=path, status_code=303)
     with_flash(response, platform.secret_key, message, category, platform.settings.secure_cookies)
     return response
@@ -174,7 +176,9 @@ class AccountController(Controller):
     ) -> Template:
         identity = _identity(request)
         try:
-            issued = tokens.create_token(db, service.get_user(db, identity.id), data.get("name", ""))
+            issued = tokens.create_token(
+                db, service.get_user(db, identity.id), data.get("name", "")
+            )
             db.commit()
         except AccountError as exc:
             db.rollback()
@@ -185,7 +189,11 @@ class AccountController(Controller):
 
     @post("/tokens/{token_id:int}/revoke", sync_to_thread=True, status_code=303)
     def revoke_token(
-        self, request: Request[Any, Any, Any], token_id: FromPath[int], db: DbSession, platform: PlatformDep
+        self,
+        request: Request[Any, Any, Any],
+        token_id: FromPath[int],
+        db: DbSession,
+        platform: PlatformDep,
     ) -> Redirect:
         token = tokens.revoke_token(db, _identity(request).id, token_id)
         db.commit()
@@ -214,7 +222,9 @@ class UserAdminController(Controller):
         )
 
     @post("/", sync_to_thread=True, status_code=303)
-    def create_user(self, data: FormData, db: DbSession, platform: PlatformDep) -> Redirect | Template:
+    def create_user(
+        self, data: FormData, db: DbSession, platform: PlatformDep
+    ) -> Redirect | Template:
         try:
             user = service.create_user(
                 db,
@@ -279,8 +289,9 @@ class UserAdminController(Controller):
                 status_code=HTTP_422_UNPROCESSABLE_ENTITY,
             )
         return _redirect(
-            platform, f"/admin/users/{user_id}", f"New password set for {user.email}; "
-            "their sessions have ended."
+            platform,
+            f"/admin/users/{user_id}",
+            f"New password set for {user.email}; their sessions have ended.",
         )
 
 

@@ -25,9 +25,7 @@ def test_email_is_stored_lowercase_and_unique_case_insensitively(database: Datab
 
 def test_database_refuses_mixed_case_email(database: Database) -> None:
     with pytest.raises(IntegrityError), database.transaction() as session:
-        session.add(
-            User(email="Mixed@Case.org", display_name="x", role="admin", password_hash="h")
-        )
+        session.add(User(email="Mixed@Case.org", display_name="x", role="admin", password_hash="h"))
 
 
 @pytest.mark.parametrize(
@@ -38,7 +36,11 @@ def test_database_refuses_mixed_case_email(database: Database) -> None:
         ({"role": "coordinator"}, AuthError.COUNTRY_REQUIRED, "country"),
         ({"role": "coordinator", "country": "XX"}, AuthError.COUNTRY_INVALID, "country"),
         ({"role": "coordinator", "country": "MYS"}, AuthError.COUNTRY_INVALID, "country"),
-        ({"role": "researcher", "country": "MY"}, AuthError.COUNTRY_ONLY_FOR_COORDINATORS, "country"),
+        (
+            {"role": "researcher", "country": "MY"},
+            AuthError.COUNTRY_ONLY_FOR_COORDINATORS,
+            "country",
+        ),
         ({"password": "password1234"}, AuthError.PASSWORD_COMMON, "password"),
     ],
 )
@@ -71,7 +73,9 @@ def test_last_active_admin_cannot_be_deactivated(database: Database) -> None:
         assert user.session_epoch == 1
 
 
-def _authenticate(database: Database, settings: Settings, email: str, password: str, client: str = "10.0.0.1") -> User:
+def _authenticate(
+    database: Database, settings: Settings, email: str, password: str, client: str = "10.0.0.1"
+) -> User:
     return service.authenticate(
         database, DatabaseState(database), settings, email=email, password=password, client=client
     )
@@ -83,7 +87,9 @@ def test_authenticate_records_the_sign_in(database: Database, settings: Settings
     assert user.last_login_at is not None
 
 
-def test_unknown_email_and_wrong_password_fail_alike(database: Database, settings: Settings) -> None:
+def test_unknown_email_and_wrong_password_fail_alike(
+    database: Database, settings: Settings
+) -> None:
     add_user(database, "ana@uni.example")
     with pytest.raises(AccountError) as wrong:
         _authenticate(database, settings, "ana@uni.example", "not the password")
@@ -103,7 +109,9 @@ def test_inactive_account_cannot_sign_in(database: Database, settings: Settings)
 
 
 def test_rate_limit_per_account_then_per_client(database_url: str, database: Database) -> None:
-    settings = make_settings(database_url, login_attempts_per_account=3, login_attempts_per_client=4)
+    settings = make_settings(
+        database_url, login_attempts_per_account=3, login_attempts_per_client=4
+    )
     add_user(database, "ana@uni.example")
     for _ in range(3):
         with pytest.raises(AccountError):

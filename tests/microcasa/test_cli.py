@@ -27,10 +27,18 @@ def _env(database_url: str, **extra: str) -> dict[str, str]:
     return {"MICROCASA_DATABASE_URL": database_url, "MICROCASA_SECRET_KEY": TEST_SECRET, **extra}
 
 
-def _run(database_url: str, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def _run(
+    database_url: str, *args: str, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, **_env(database_url)}
     return subprocess.run(
-        [MICROCASA, *args], input=stdin, capture_output=True, text=True, env=env, timeout=120, check=False
+        [MICROCASA, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
     )
 
 
@@ -51,8 +59,12 @@ def test_users_create_reads_the_password_from_stdin(database_url: str, database:
         assert user.password_hash.startswith("$argon2id$")
 
 
-def test_users_create_refuses_a_weak_password_in_one_line(database_url: str, database: Database) -> None:
-    result = _run(database_url, "users", "create", "a@uni.example", "--role", "admin", stdin="password1234\n")
+def test_users_create_refuses_a_weak_password_in_one_line(
+    database_url: str, database: Database
+) -> None:
+    result = _run(
+        database_url, "users", "create", "a@uni.example", "--role", "admin", stdin="password1234\n"
+    )
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
         "microcasa: error: This password is too common to be safe. "
@@ -74,7 +86,9 @@ def test_users_token_prints_a_working_token_once(database_url: str, database: Da
 
 
 def test_unknown_account_is_one_line(database_url: str, database: Database) -> None:
-    result = CliRunner().invoke(main, ["users", "token", "nobody@uni.example"], env=_env(database_url))
+    result = CliRunner().invoke(
+        main, ["users", "token", "nobody@uni.example"], env=_env(database_url)
+    )
     assert result.exit_code == 1
     assert "There is no account with that email address." in result.output
 
@@ -97,12 +111,19 @@ def test_production_without_secret_is_one_line(database_url: str) -> None:
     env = {**os.environ, "MICROCASA_DATABASE_URL": database_url, "MICROCASA_ENV": "production"}
     env.pop("MICROCASA_SECRET_KEY", None)
     result = subprocess.run(
-        [MICROCASA, "db", "upgrade"], capture_output=True, text=True, env=env, timeout=60, check=False
+        [MICROCASA, "db", "upgrade"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
     )
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1
-    assert lines[0].startswith("microcasa: error: configuration: MICROCASA_SECRET_KEY must be set in production")
+    assert lines[0].startswith(
+        "microcasa: error: configuration: MICROCASA_SECRET_KEY must be set in production"
+    )
 
 
 def test_wrong_setting_is_one_line(database_url: str) -> None:
@@ -144,7 +165,9 @@ def _free_port() -> int:
 
 
 @pytest.mark.parametrize("workers", [1, 2])
-def test_serve_demo_prints_a_login_that_works(database_url: str, tmp_path: Path, workers: int) -> None:
+def test_serve_demo_prints_a_login_that_works(
+    database_url: str, tmp_path: Path, workers: int
+) -> None:
     port = _free_port()
     env = {**os.environ, **_env(database_url)}
     server = subprocess.Popen(

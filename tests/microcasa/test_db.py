@@ -51,7 +51,9 @@ def test_unreachable_postgres_is_one_clear_line() -> None:
     with pytest.raises(DatabaseUnavailable) as error:
         database.ping()
     message = str(error.value)
-    assert message.startswith("cannot reach the database postgresql+psycopg://nobody@127.0.0.1:1/none")
+    assert message.startswith(
+        "cannot reach the database postgresql+psycopg://nobody@127.0.0.1:1/none"
+    )
     assert "\n" not in message
 
 

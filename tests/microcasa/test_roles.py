@@ -1,4 +1,4 @@
-"""Every route × every role, generated from the app's route table and checked against docs/roles.md."""
+"""Every route × every role, from the app's route table, against docs/roles.md."""
 
 from __future__ import annotations
 
@@ -30,7 +30,9 @@ def documented_rules() -> dict[tuple[str, str], dict[str, bool]]:
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
         if len(cells) == 2 + len(WHO) and cells[0] in {"GET", "POST", "PUT", "PATCH", "DELETE"}:
             path = cells[1].strip("`")
-            rules[(cells[0], path)] = {who: mark == "✓" for who, mark in zip(WHO, cells[2:], strict=True)}
+            rules[(cells[0], path)] = {
+                who: mark == "✓" for who, mark in zip(WHO, cells[2:], strict=True)
+            }
     return rules
 
 
@@ -82,7 +84,9 @@ def test_role_by_route_matches_the_documented_table(app: Litestar, database: Dat
     users = {
         "admin": add_user(database, "admin@uni.example", role="admin"),
         "researcher": add_user(database, "researcher@uni.example", role="researcher"),
-        "coordinator": add_user(database, "coordinator@uni.example", role="coordinator", country="ID"),
+        "coordinator": add_user(
+            database, "coordinator@uni.example", role="coordinator", country="ID"
+        ),
         "organiser": add_user(database, "organiser@uni.example", role="organiser"),
     }
     rules = documented_rules()

@@ -46,7 +46,10 @@ def test_production_refuses_a_short_secret() -> None:
 def test_production_turns_secure_cookies_on() -> None:
     settings = load_settings(env="production", secret_key="s" * 40)
     assert settings.secure_cookies is True
-    assert load_settings(env="production", secret_key="s" * 40, cookie_secure=False).secure_cookies is False
+    assert (
+        load_settings(env="production", secret_key="s" * 40, cookie_secure=False).secure_cookies
+        is False
+    )
 
 
 @pytest.mark.parametrize(
@@ -55,8 +58,16 @@ def test_production_turns_secure_cookies_on() -> None:
         ("MICROCASA_DATABASE_URL", "mysql://localhost/x", "MICROCASA_DATABASE_URL: use sqlite"),
         ("MICROCASA_DATABASE_URL", "not a url", "is not a database URL"),
         ("MICROCASA_DATABASE_URL", "postgresql+asyncpg://h/db", "psycopg driver"),
-        ("MICROCASA_SESSION_IDLE_MINUTES", "soon", "MICROCASA_SESSION_IDLE_MINUTES: Input should be a valid integer"),
-        ("MICROCASA_ENV", "staging", "MICROCASA_ENV: Input should be 'development', 'production' or 'test'"),
+        (
+            "MICROCASA_SESSION_IDLE_MINUTES",
+            "soon",
+            "MICROCASA_SESSION_IDLE_MINUTES: Input should be a valid integer",
+        ),
+        (
+            "MICROCASA_ENV",
+            "staging",
+            "MICROCASA_ENV: Input should be 'development', 'production' or 'test'",
+        ),
         ("MICROCASA_BASE_URL", "example.org", "MICROCASA_BASE_URL: must start with http"),
         ("MICROCASA_LOG_LEVEL", "loud", "MICROCASA_LOG_LEVEL: must be one of"),
     ],

@@ -63,14 +63,18 @@ def test_database_entries_expire_and_renew(database: Database) -> None:
     state.set("s", "v", timedelta(minutes=10))
     with database.transaction() as session:
         session.execute(
-            update(StateEntry).where(StateEntry.key == "s").values(expires_at=utcnow() - timedelta(seconds=1))  # type: ignore[arg-type]
+            update(StateEntry)
+            .where(StateEntry.key == "s")
+            .values(expires_at=utcnow() - timedelta(seconds=1))  # type: ignore[arg-type]
         )
     assert state.get("s") is None
 
     state.set("r", "v", timedelta(minutes=10))
     with database.transaction() as session:
         session.execute(
-            update(StateEntry).where(StateEntry.key == "r").values(expires_at=utcnow() + timedelta(minutes=2))  # type: ignore[arg-type]
+            update(StateEntry)
+            .where(StateEntry.key == "r")
+            .values(expires_at=utcnow() + timedelta(minutes=2))  # type: ignore[arg-type]
         )
     assert state.get("r", renew_for=timedelta(minutes=10)) == "v"
     with database.session() as session:
@@ -85,7 +89,9 @@ def test_database_counter_window_expires(database: Database) -> None:
         state.hit("w", timedelta(minutes=1))
     with database.transaction() as session:
         session.execute(
-            update(StateCounter).where(StateCounter.key == "w").values(expires_at=utcnow() - timedelta(seconds=1))  # type: ignore[arg-type]
+            update(StateCounter)
+            .where(StateCounter.key == "w")
+            .values(expires_at=utcnow() - timedelta(seconds=1))  # type: ignore[arg-type]
         )
     assert state.peek("w").count == 0
     assert state.hit("w", timedelta(minutes=1)).count == 1

@@ -41,7 +41,11 @@ def test_post_with_a_foreign_csrf_token_is_refused(client: Client, database: Dat
         foreign = other.cookies.get("mc_csrf")
     response = client.post(
         "/login",
-        data={"email": "ana@uni.example", "password": PASSWORD, "_csrf_token": foreign[:-4] + "abcd"},
+        data={
+            "email": "ana@uni.example",
+            "password": PASSWORD,
+            "_csrf_token": foreign[:-4] + "abcd",
+        },
         follow_redirects=False,
     )
     assert response.status_code == 403
@@ -54,7 +58,9 @@ def test_login_sets_a_hardened_session_cookie_and_opens_the_dashboard(
     response = login(client, "ana@uni.example")
     assert response.status_code == 303
     assert response.headers["location"] == "/dashboard"
-    cookie = next(h for h in response.headers.get_list("set-cookie") if h.startswith(SESSION_COOKIE))
+    cookie = next(
+        h for h in response.headers.get_list("set-cookie") if h.startswith(SESSION_COOKIE)
+    )
     assert "HttpOnly" in cookie
     assert "SameSite=lax" in cookie
     assert "Secure" not in cookie  # not configured for this test server
@@ -98,7 +104,9 @@ def test_fixated_session_id_is_not_adopted(client: Client, database: Database) -
     assert client.cookies.get(SESSION_COOKIE) != "attacker-chosen-id"
 
 
-def test_logout_ends_the_session_and_a_replay_is_refused(client: Client, database: Database) -> None:
+def test_logout_ends_the_session_and_a_replay_is_refused(
+    client: Client, database: Database
+) -> None:
     add_user(database, "ana@uni.example")
     login(client, "ana@uni.example")
     stolen = client.cookies.get(SESSION_COOKIE)
@@ -149,7 +157,9 @@ def test_login_is_rate_limited_with_retry_after(database_url: str, database: Dat
     add_user(database, "ana@uni.example")
     app = create_app(make_settings(database_url, login_attempts_per_account=3))
     with TestClient(app) as client:
-        statuses = [login(client, "ana@uni.example", "guess number one").status_code for _ in range(3)]
+        statuses = [
+            login(client, "ana@uni.example", "guess number one").status_code for _ in range(3)
+        ]
         limited = login(client, "ana@uni.example", PASSWORD)
     assert statuses == [422, 422, 422]
     assert limited.status_code == 429

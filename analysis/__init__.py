@@ -1,0 +1,1 @@
+"""Comparative analysis: response frames, tables, statistics, the report model (no web code)."""

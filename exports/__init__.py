@@ -1,0 +1,1 @@
+"""Exports: white-paper workbook, country summaries, data files and codebook (no web code)."""

@@ -1,0 +1,1 @@
+"""Policy matrix: dimensions, country entries with evidence, change history, XLSX round trip."""
