@@ -1,0 +1,1 @@
+"""Questionnaires (XLSForm), expression logic, respondents, invitations, responses."""
