@@ -24,6 +24,7 @@ from litestar.types import ControllerRouterHandler
 from sqlmodel import Session
 
 import microcasa
+import survey
 from microcasa import routes as shell_routes
 from microcasa.auth import api as auth_api
 from microcasa.auth import routes as auth_routes
@@ -38,6 +39,8 @@ from microcasa.middleware import (
 )
 from microcasa.platform import Platform
 from microcasa.settings import Settings, load_settings
+from survey import api as survey_api
+from survey import routes as survey_routes
 
 PACKAGE_DIR = Path(microcasa.__file__).parent
 CSRF_COOKIE = "mc_csrf"
@@ -48,8 +51,13 @@ AREA_ROUTES: Sequence[ControllerRouterHandler] = (
     *shell_routes.route_handlers,
     *auth_routes.route_handlers,
     *auth_api.route_handlers,
+    *survey_routes.route_handlers,
+    *survey_api.route_handlers,
 )
-TEMPLATE_DIRS: Sequence[Path] = (PACKAGE_DIR / "templates",)
+TEMPLATE_DIRS: Sequence[Path] = (
+    PACKAGE_DIR / "templates",
+    Path(survey.__file__).parent / "templates",
+)
 
 
 def _provide_db_session(state: State, request: Request[Any, Any, Any]) -> Iterator[Session]:

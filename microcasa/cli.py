@@ -15,6 +15,8 @@ from microcasa.auth import cli as auth_cli
 from microcasa.auth.errors import AccountError
 from microcasa.db import Database, DatabaseUnavailable, describe_db_error
 from microcasa.settings import Settings, SettingsError, load_settings
+from survey import cli as survey_cli
+from survey.errors import SurveyProblem
 
 
 class PlatformGroup(click.Group):
@@ -29,7 +31,7 @@ class PlatformGroup(click.Group):
             _fail(str(exc))
         except DBAPIError as exc:
             _fail(describe_db_error(exc, load_settings()))
-        except AccountError as exc:
+        except (AccountError, SurveyProblem) as exc:
             _fail(exc.message)
 
 
@@ -84,7 +86,7 @@ def db_check() -> None:
     """Exit 1 unless the database is at the newest revision and matches the models."""
     with open_database() as database:
         database.ping()
-        current, head = schema.current_revision(database), schema.head_revision(database)
+        current, head = schema.current_revision(database), schema.head_revision()
         if current != head:
             behind = f"database at revision {current or 'base'}, newest is {head}"
             _fail(f"{behind}: run `microcasa db upgrade`")
@@ -145,3 +147,4 @@ def demo() -> None:
 
 
 main.add_command(auth_cli.users)
+main.add_command(survey_cli.form)

@@ -1,4 +1,4 @@
-"""The demo: an admin account now; each area adds its demo data here."""
+"""The demo: an admin account and each area's demo data."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import click
 
 from microcasa.auth import service
 from microcasa.db import Database
+from survey.demo import publish_bundled_form
 
 DEMO_ADMIN_EMAIL = "admin@example.org"
 
@@ -17,13 +18,16 @@ DEMO_ADMIN_EMAIL = "admin@example.org"
 class DemoResult:
     admin_email: str
     admin_password: str | None  # None when the account existed already
+    questionnaire: str  # title and version of the published questionnaire
 
 
 def load_demo(database: Database) -> DemoResult:
     """Create what the demo needs, leaving whatever exists alone (idempotent)."""
     with database.transaction() as session:
+        version = publish_bundled_form(session)
+        questionnaire = f"{version.title}, version {version.version} ({version.status})"
         if service.find_user(session, DEMO_ADMIN_EMAIL) is not None:
-            return DemoResult(DEMO_ADMIN_EMAIL, None)
+            return DemoResult(DEMO_ADMIN_EMAIL, None, questionnaire)
         password = secrets.token_urlsafe(15)
         service.create_user(
             session,
@@ -32,10 +36,11 @@ def load_demo(database: Database) -> DemoResult:
             role="admin",
             display_name="Demo admin",
         )
-    return DemoResult(DEMO_ADMIN_EMAIL, password)
+    return DemoResult(DEMO_ADMIN_EMAIL, password, questionnaire)
 
 
 def print_demo_result(result: DemoResult) -> None:
+    click.echo(f"questionnaire: {result.questionnaire}")
     if result.admin_password is None:
         click.echo(
             f"demo admin: {result.admin_email} (exists; its password was printed when it was "

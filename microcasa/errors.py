@@ -28,6 +28,8 @@ from sqlalchemy.exc import DBAPIError
 
 from microcasa.auth.errors import AccountError, Conflict, NotFound, RateLimited
 from microcasa.db import DatabaseUnavailable
+from survey.errors import Missing, Refused, SurveyProblem
+from survey.xlsform.errors import FormInvalid
 
 log = logging.getLogger("microcasa")
 
@@ -80,6 +82,17 @@ def problem_for(exc: Exception) -> Problem:
         status = HTTP_409_CONFLICT if isinstance(exc, Conflict) else HTTP_422_UNPROCESSABLE_ENTITY
         errors = {exc.field: [exc.message]} if exc.field else {}
         return Problem(status, exc.message, errors)
+    if isinstance(exc, SurveyProblem):
+        status = {Missing: HTTP_404_NOT_FOUND, Refused: HTTP_409_CONFLICT}.get(
+            type(exc), HTTP_422_UNPROCESSABLE_ENTITY
+        )
+        return Problem(status, exc.message)
+    if isinstance(exc, FormInvalid):
+        located: dict[str, list[str]] = {}
+        for item in exc.errors:
+            place = ":".join(str(p) for p in (item.sheet, item.row, item.column) if p) or "file"
+            located.setdefault(place, []).append(item.message)
+        return Problem(HTTP_422_UNPROCESSABLE_ENTITY, "The questionnaire has errors.", located)
     if isinstance(exc, ValidationException):
         return Problem(exc.status_code, "The request is not valid.", _validation_errors(exc))
     if isinstance(exc, HTTPException):

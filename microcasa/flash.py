@@ -6,7 +6,7 @@ import base64
 import hashlib
 import hmac
 import json
-from typing import Any
+from typing import Any, TypeVar
 
 from litestar import Response
 from litestar.datastructures import Cookie
@@ -39,9 +39,12 @@ def decode(secret: str, value: str | None) -> list[tuple[str, str]]:
     return [(str(category), str(text)) for category, text in items if category in CATEGORIES]
 
 
+ResponseT = TypeVar("ResponseT", bound=Response[Any])
+
+
 def with_flash(
-    response: Response[Any], secret: str, message: str, category: str = "info", secure: bool = False
-) -> Response[Any]:
+    response: ResponseT, secret: str, message: str, category: str = "info", secure: bool = False
+) -> ResponseT:
     """Attach a message to a (redirect) response for the next page to show."""
     value = encode(secret, [(category, message)])
     response.cookies.append(

@@ -18,13 +18,12 @@ from microcasa.db import Database
 
 def target_metadata() -> MetaData:
     """SQLModel's metadata once every area's models are imported."""
-    import microcasa.auth.models
-    import microcasa.state  # noqa: F401
+    import survey.models  # noqa: F401
 
     return SQLModel.metadata
 
 
-def alembic_config(database: Database) -> Config:
+def alembic_config(database: Database | None = None) -> Config:
     config = Config()
     config.set_main_option("script_location", str(Path(migrations.__file__).parent))
     config.set_main_option("path_separator", "os")
@@ -53,8 +52,8 @@ def current_revision(database: Database) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-def head_revision(database: Database) -> str | None:
-    return ScriptDirectory.from_config(alembic_config(database)).get_current_head()
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 def drift(database: Database) -> list[object]:

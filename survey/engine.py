@@ -14,7 +14,7 @@ import math
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
 
@@ -25,7 +25,8 @@ from survey.xlsform.model import Choice, Form, Question, text_in
 Answer = str | int | float | tuple[str, ...]
 MAX_TEXT = 10_000
 MAX_INTEGER = 2**53  # integers beyond this lose precision in JSON, SPSS and Stata
-_INTEGER = re.compile(r"^[+-]?\d+$")
+_INTEGER = re.compile(r"^[+-]?[0-9]+$")
+_DECIMAL = re.compile(r"^[+-]?([0-9]+([.,][0-9]*)?|[.,][0-9]+)([eE][+-]?[0-9]+)?$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -106,7 +107,7 @@ def convert(
     question: Question, raw: object, language: str = "en"
 ) -> tuple[Answer | None, str | None]:
     """A raw answer as the question's type, or an error message; (None, None) when empty."""
-    if is_empty(raw):
+    if is_empty(raw) or (isinstance(raw, str) and not raw.strip()):
         return None, None
     kind = question.type
     if kind == "integer":
@@ -119,9 +120,13 @@ def convert(
         items = raw.split() if isinstance(raw, str) else raw
         if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
             return None, Message.CHOICE.text(language)
-        return tuple(dict.fromkeys(item.strip() for item in items if item.strip())), None
+        picks = tuple(dict.fromkeys(item.strip() for item in items if item.strip()))
+        return (picks or None), None
     if kind == "acknowledge":
         return ("OK", None) if raw in (True, "OK", "ok", "true", "1", 1) else (None, None)
+    if kind == "text" and isinstance(raw, int | float | Decimal) and not isinstance(raw, bool):
+        # Spreadsheets turn codes such as postcodes into numbers; the text is what was meant.
+        raw = str(int(raw)) if isinstance(raw, float) and raw.is_integer() else str(raw)
     if not isinstance(raw, str):
         if kind == "select_one":
             return None, Message.SINGLE_CHOICE.text(language)
@@ -130,7 +135,9 @@ def convert(
         return None, Message.CONTROL_CHARACTER.text(language)
     if len(raw) > MAX_TEXT:
         return None, Message.TEXT_TOO_LONG.text(language, limit=MAX_TEXT)
-    return (raw.strip() if kind == "select_one" else raw), None
+    if kind == "select_one":
+        return (raw.strip() or None), None
+    return raw, None
 
 
 def _integer(raw: object, language: str) -> tuple[Answer | None, str | None]:
@@ -153,6 +160,8 @@ def _integer(raw: object, language: str) -> tuple[Answer | None, str | None]:
 def _decimal(raw: object, language: str) -> tuple[Answer | None, str | None]:
     if isinstance(raw, bool) or not isinstance(raw, int | float | str | Decimal):
         return None, Message.DECIMAL.text(language)
+    if isinstance(raw, str) and not _DECIMAL.match(raw.strip()):
+        return None, Message.DECIMAL.text(language)
     try:
         number = float(Decimal(raw.strip().replace(",", ".")) if isinstance(raw, str) else raw)
     except (InvalidOperation, ValueError, OverflowError):
@@ -165,6 +174,9 @@ def _decimal(raw: object, language: str) -> tuple[Answer | None, str | None]:
 
 
 def _date(raw: object, language: str) -> tuple[Answer | None, str | None]:
+    if isinstance(raw, datetime):
+        # Spreadsheets give dates as datetimes at midnight; a date question keeps the day.
+        raw = raw.date()
     if isinstance(raw, date):
         return raw.isoformat(), None
     if isinstance(raw, str) and _DATE.match(raw.strip()):
@@ -175,6 +187,11 @@ def _date(raw: object, language: str) -> tuple[Answer | None, str | None]:
     return None, Message.DATE.text(language)
 
 
+# Passes over the form until visibility and values settle; a form whose logic
+# still changes after this many is oscillating, and the last pass stands.
+MAX_PASSES = 8
+
+
 def evaluate_form(
     form: Form,
     answers: Mapping[str, object],
@@ -183,26 +200,61 @@ def evaluate_form(
     pages: Collection[str] | None = None,
     today: date | None = None,
 ) -> Evaluation:
-    """Judge answers against the form; ``pages`` limits which pages report errors."""
-    run = _Run(form, language or form.default_language, today)
-    lang = run.language
+    """Judge answers against the form; ``pages`` limits which pages report errors.
+
+    Expressions may refer to questions further down the form, so the form is
+    evaluated again, from the answers, until no question changes visibility or
+    value: then no expression has seen an answer that is finally dropped.
+    """
+    lang = language or form.default_language
+    typed, input_errors = _typed_answers(form, answers, lang)
+    dropped: frozenset[str] = frozenset()
+    carried: dict[str, object] = {}
+    for _ in range(MAX_PASSES):
+        run = _Run(form, lang, today)
+        run.errors = {name: list(messages) for name, messages in input_errors.items()}
+        run.values = {
+            name: _expression_value(value) for name, value in typed.items() if name not in dropped
+        }
+        run.values.update(carried)
+        outcome = _pass(run, typed, pages)
+        settled = frozenset(typed) - frozenset(outcome.answers)
+        calculated = {
+            name: value
+            for name, value in outcome.answers.items()
+            if form.question(name).type == "calculate"
+        }
+        if settled == dropped and calculated == carried:
+            break
+        dropped, carried = settled, dict(calculated)
+    return outcome
+
+
+def _typed_answers(
+    form: Form, answers: Mapping[str, object], language: str
+) -> tuple[dict[str, Answer], dict[str, list[str]]]:
     known = {q.name: q for q in form.questions}
     typed: dict[str, Answer] = {}
+    errors: dict[str, list[str]] = {}
     for name, raw in answers.items():
         question = known.get(name)
         if question is None:
-            run.add_error(name, run.message(Message.UNKNOWN_QUESTION))
+            errors.setdefault(name, []).append(Message.UNKNOWN_QUESTION.text(language))
             continue
         if not question.is_answerable:
             if not is_empty(raw):
-                run.add_error(name, run.message(Message.NOT_ANSWERABLE))
+                errors.setdefault(name, []).append(Message.NOT_ANSWERABLE.text(language))
             continue
-        value, error = convert(question, raw, lang)
+        value, error = convert(question, raw, language)
         if error:
-            run.add_error(name, error)
+            errors.setdefault(name, []).append(error)
         elif value is not None:
             typed[name] = value
-    run.values = {name: _expression_value(value) for name, value in typed.items()}
+    return typed, errors
+
+
+def _pass(run: _Run, typed: Mapping[str, Answer], pages: Collection[str] | None) -> Evaluation:
+    form = run.form
     checked_pages = set(pages) if pages is not None else None
     page_of = {q: page.name for page in form.pages for q in page.questions}
     groups: dict[str, bool] = {}
@@ -221,7 +273,7 @@ def evaluate_form(
         if question.type == "calculate":
             expression = form.expression(name, "calculation")
             if expression is not None:
-                result = to_string(evaluate(expression, run.values, today=today))
+                result = to_string(evaluate(expression, run.values, today=run.today))
                 run.values[name] = result
                 cleaned[name] = result
             continue
@@ -249,7 +301,7 @@ def evaluate_form(
     visible_pages = tuple(
         page.name
         for page in form.pages
-        if any(q in visible and known[q].type != "calculate" for q in page.questions)
+        if any(q in visible and form.question(q).type != "calculate" for q in page.questions)
     )
     errors = {
         name: tuple(messages)

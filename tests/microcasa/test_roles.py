@@ -16,12 +16,20 @@ from microcasa.auth.service import Identity
 from microcasa.auth.sessions import SESSION_COOKIE
 from microcasa.db import Database
 from microcasa.platform import Platform
+from survey.demo import publish_bundled_form
 from tests.conftest import add_user
 
 ROLES_DOC = Path(__file__).parents[2] / "docs" / "roles.md"
 WHO = ("anonymous", "admin", "researcher", "coordinator", "organiser")
 # Concrete values for path parameters, so that each route can be called.
-SAMPLE = {"token_id": "1", "user_id": "1", "file_path": "css/microcasa.css", "path": "nothing-here"}
+SAMPLE = {
+    "token_id": "1",
+    "user_id": "1",
+    "file_path": "css/microcasa.css",
+    "path": "nothing-here",
+    "form_id": "microcasa_hei",
+    "version": "2026112801",
+}
 
 
 def documented_rules() -> dict[tuple[str, str], dict[str, bool]]:
@@ -81,6 +89,8 @@ def _refused(response) -> bool:  # type: ignore[no-untyped-def]
 
 def test_role_by_route_matches_the_documented_table(app: Litestar, database: Database) -> None:
     platform: Platform = app.state.platform
+    with database.transaction() as session:
+        publish_bundled_form(session)  # so that routes naming a questionnaire find one
     users = {
         "admin": add_user(database, "admin@uni.example", role="admin"),
         "researcher": add_user(database, "researcher@uni.example", role="researcher"),
