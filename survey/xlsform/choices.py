@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from survey.xlsform.columns import CHOICE_COLUMNS, Header, read_headers, translations
+from survey.xlsform.columns import CHOICE_COLUMNS, DEFAULT, Header, read_headers, translations
 from survey.xlsform.errors import FormError, FormIssue, issue
 from survey.xlsform.model import Choice, ChoiceList, frozen
 from survey.xlsform.sheets import Sheet
@@ -21,11 +21,11 @@ class ChoicesSheet:
     issues: list[FormIssue] = field(default_factory=list)
 
 
-def read_choices(sheet: Sheet | None) -> ChoicesSheet:
+def read_choices(sheet: Sheet | None, bare: str = DEFAULT) -> ChoicesSheet:
     result = ChoicesSheet()
     if sheet is None:
         return result
-    headers, issues = read_headers(sheet, CHOICE_COLUMNS, warn_unknown=False)
+    headers, issues = read_headers(sheet, CHOICE_COLUMNS, warn_unknown=False, bare=bare)
     result.headers, result.issues = headers, issues
     present = {h.base for h in headers}
     for required in ("list_name", "name"):
@@ -42,11 +42,21 @@ def read_choices(sheet: Sheet | None) -> ChoicesSheet:
         list_name = row.cells.get(by_base["list_name"], "")
         name = row.cells.get(by_base["name"], "")
         if not list_name:
-            result.issues.append(issue(FormError.CHOICE_WITHOUT_LIST, sheet=SHEET, row=row.number))
+            result.issues.append(
+                issue(
+                    FormError.CHOICE_WITHOUT_LIST, sheet=SHEET, row=row.number, column="list_name"
+                )
+            )
             continue
         if not name:
             result.issues.append(
-                issue(FormError.CHOICE_WITHOUT_NAME, sheet=SHEET, row=row.number, list=list_name)
+                issue(
+                    FormError.CHOICE_WITHOUT_NAME,
+                    sheet=SHEET,
+                    row=row.number,
+                    column="name",
+                    list=list_name,
+                )
             )
             continue
         key = (list_name, name)
@@ -85,7 +95,13 @@ def check_choice_labels(choices: ChoicesSheet, used: dict[str, str]) -> list[For
         for choice, row in zip(choice_list.choices, choices.rows[list_name], strict=True):
             if not any(choice.labels.values()):
                 issues.append(
-                    issue(FormError.CHOICE_WITHOUT_LABEL, sheet=SHEET, row=row, name=choice.name)
+                    issue(
+                        FormError.CHOICE_WITHOUT_LABEL,
+                        sheet=SHEET,
+                        row=row,
+                        column="label",
+                        name=choice.name,
+                    )
                 )
             if question_type == "select_multiple" and " " in choice.name:
                 issues.append(

@@ -49,18 +49,18 @@ def column_letter(index: int) -> str:
     return letters
 
 
-def parse_header(text: str, index: int) -> Header:
+def parse_header(text: str, index: int, bare: str = DEFAULT) -> Header:
     cleaned = ALIASES.get(text.strip(), text.strip())
     match = _TRANSLATED.match(cleaned)
     if match and match.group("base") in TRANSLATABLE:
         return Header(column_letter(index), text, match.group("base"), match.group("language"))
     if cleaned in TRANSLATABLE:
-        return Header(column_letter(index), text, cleaned, DEFAULT)
+        return Header(column_letter(index), text, cleaned, bare)
     return Header(column_letter(index), text, cleaned, None)
 
 
 def read_headers(
-    sheet: Sheet, known: frozenset[str], warn_unknown: bool
+    sheet: Sheet, known: frozenset[str], warn_unknown: bool, bare: str = DEFAULT
 ) -> tuple[list[Header], list[FormIssue]]:
     """The sheet's headers, with errors for duplicates and warnings for unknown columns."""
     headers: list[Header] = []
@@ -69,7 +69,7 @@ def read_headers(
     for index, text in enumerate(sheet.headers):
         if not text:
             continue
-        header = parse_header(text, index)
+        header = parse_header(text, index, bare)
         key = f"{header.base}::{header.language}" if header.language else header.base
         if key in seen:
             issues.append(
@@ -126,3 +126,20 @@ def compress_rows(rows: list[int]) -> str:
         parts.append(str(start) if start == previous else f"{start}–{previous}")
         start = previous = row
     return ", ".join(parts)
+
+
+def bare_language(sheets: Iterable[Sheet | None], default_language: str) -> str:
+    """The language of bare ``label``/``hint`` columns.
+
+    As in pyxform: the settings' default_language when no ``::`` column names
+    that language, else the unnamed "default".
+    """
+    if not default_language:
+        return DEFAULT
+    for sheet in sheets:
+        if sheet is None:
+            continue
+        for index, text in enumerate(sheet.headers):
+            if text and parse_header(text, index).language == default_language:
+                return DEFAULT
+    return default_language

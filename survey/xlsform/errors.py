@@ -7,7 +7,7 @@ in the words of someone who writes forms in Excel — not in Python's.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum, StrEnum
+from enum import Enum, StrEnum, unique
 from typing import Any
 
 
@@ -16,6 +16,7 @@ class Severity(StrEnum):
     WARNING = "warning"
 
 
+@unique  # two codes with the same text would silently be one member
 class FormError(Enum):
     # The file itself
     NOT_XLSX = "The file is not an Excel workbook (.xlsx). Save it as .xlsx and upload it again."
@@ -32,8 +33,8 @@ class FormError(Enum):
     # Sheets and headers
     NO_SURVEY_SHEET = "The workbook has no sheet named “survey”. Sheets found: {sheets}."
     NO_CHOICES_SHEET = (
-        "Question “{name}” (survey sheet, row {row}) uses the choice list “{list}”, "
-        "but the workbook has no “choices” sheet."
+        "survey sheet, row {row}, column “type”: question “{name}” uses the choice list "
+        "“{list}”, but the workbook has no “choices” sheet."
     )
     MISSING_COLUMN = "The {sheet} sheet has no “{column}” column; add it to the first row."
     DUPLICATE_COLUMN = (
@@ -77,7 +78,8 @@ class FormError(Enum):
         "survey sheet, row {row}, column “type”: this end_group has no begin_group before it."
     )
     UNCLOSED_GROUP = (
-        "survey sheet, row {row}: the group “{name}” is never closed; add an end_group row."
+        "survey sheet, row {row}, column “type”: the group “{name}” is never closed; "
+        "add an end_group row."
     )
     CALCULATE_WITHOUT_CALCULATION = (
         "survey sheet, row {row}, column “calculation”: the calculate “{name}” needs a calculation."
@@ -86,7 +88,9 @@ class FormError(Enum):
         "survey sheet, row {row}, column “required”: “{value}” is neither yes/no nor an "
         "expression. {detail}"
     )
-    BAD_EXPRESSION = "survey sheet, row {row}, column “{column}”: {detail}"
+    BAD_EXPRESSION = (
+        "survey sheet, row {row}, column “{column}”: the expression cannot be read. {detail}"
+    )
     EXPRESSION_PROBLEM = "survey sheet, row {row}, column “{column}”: {detail}"
     CYCLE = (
         "survey sheet, column “calculation”: the calculations {cycle} depend on each other "
@@ -101,7 +105,7 @@ class FormError(Enum):
         "Supported: {supported}."
     )
     MISSING_TRANSLATION = (
-        "{sheet} sheet, column “{column}”: no {language} text on rows {rows}; respondents "
+        "{sheet} sheet, column “{column}”: no {language} text on {rows}; respondents "
         "see the {default} text there."
     )
     # choices rows

@@ -75,7 +75,7 @@ class Question:
     @property
     def max_pick(self) -> int | None:
         value = self.parameters.get("max-pick") or self.parameters.get("max_pick")
-        return int(value) if value and value.isdigit() else None
+        return int(value) if value and value.isdecimal() else None
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from survey.xlsform.columns import (
     SURVEY_COLUMNS,
     TRANSLATABLE,
     Header,
+    bare_language,
     compress_rows,
     languages_of,
     read_headers,
@@ -33,6 +34,7 @@ APPEARANCES = frozenset(
     {"minimal", "likert", "field-list", "table-list", "multiline", "horizontal"}
 )
 EXPRESSION_COLUMNS = ("relevant", "constraint", "calculation", "choice_filter", "required")
+HEADER_PROBLEMS = frozenset({FormError.MISSING_COLUMN.name, FormError.DUPLICATE_COLUMN.name})
 
 
 @dataclass(frozen=True)
@@ -78,14 +80,19 @@ class _Reader:
         if survey is None:
             names = ", ".join(sorted(self.sheets) or ["none"])
             raise FormInvalid([*self.issues, issue(FormError.NO_SURVEY_SHEET, sheets=names)])
-        headers, header_issues = read_headers(survey, SURVEY_COLUMNS, warn_unknown=True)
-        self.issues.extend(header_issues)
+        settings = self._settings()
+        bare = bare_language(
+            (survey, self.sheets.get("choices")), settings.get("default_language", "")
+        )
+        headers, header_issues = read_headers(survey, SURVEY_COLUMNS, warn_unknown=True, bare=bare)
+        self.issues[:0] = header_issues
         if "type" not in {h.base for h in headers}:
             self.error(FormError.MISSING_COLUMN, sheet="survey", column="type")
-        choices = read_choices(self.sheets.get("choices"))
+        choices = read_choices(self.sheets.get("choices"), bare)
         self.issues.extend(choices.issues)
-        settings = self._settings()
-        if self.has_errors():
+        if any(i.code in HEADER_PROBLEMS for i in self.issues):
+            # Rows cannot be read against broken headers; every other error is
+            # collected so that the author sees all of them at once.
             raise FormInvalid(self.issues)
         languages = self._languages(headers, choices, settings.get("default_language", ""))
         default_language = settings.get("default_language") or (
@@ -95,8 +102,12 @@ class _Reader:
         self._check_lists(questions, choices)
         expressions = self._expressions(questions, groups, choices)
         self._missing_translations(survey, headers, default_language, languages)
+        if "choices" in self.sheets:
+            self._missing_translations(
+                self.sheets["choices"], choices.headers, default_language, languages
+            )
         if not any(q.type != "calculate" for q in questions) and not self.has_errors():
-            self.error(FormError.NO_QUESTIONS)
+            self.error(FormError.NO_QUESTIONS, sheet="survey")
         if self.has_errors():
             raise FormInvalid(self.issues)
         form_id = settings.get("form_id") or self.fallback_id
@@ -121,10 +132,18 @@ class _Reader:
         values = {k.strip(): v for k, v in sheet.rows[0].cells.items()}
         form_id = values.get("form_id", "")
         if form_id and not FORM_ID.match(form_id):
-            self.error(FormError.BAD_FORM_ID, value=form_id)
+            self.error(FormError.BAD_FORM_ID, sheet="settings", column="form_id", value=form_id)
         version = values.get("version", "")
         if version and not version.isdigit():
-            self.warn(issue(FormError.BAD_VERSION, Severity.WARNING, value=version))
+            self.warn(
+                issue(
+                    FormError.BAD_VERSION,
+                    Severity.WARNING,
+                    sheet="settings",
+                    column="version",
+                    value=version,
+                )
+            )
         return values
 
     def _languages(
@@ -136,6 +155,8 @@ class _Reader:
             if named:
                 self.error(
                     FormError.BAD_DEFAULT_LANGUAGE,
+                    sheet="settings",
+                    column="default_language",
                     value=default_language,
                     languages=", ".join(named),
                 )
@@ -164,7 +185,9 @@ class _Reader:
             name = cell(cells, "name")
             if not raw_type:
                 if name or any(cells.get(h.text) for h in headers if h.base == "label"):
-                    self.error(FormError.MISSING_TYPE, sheet="survey", row=row.number)
+                    self.error(
+                        FormError.MISSING_TYPE, sheet="survey", row=row.number, column="type"
+                    )
                 continue
             row_type = parse_type(raw_type)
             if isinstance(row_type, FormIssue):
@@ -179,6 +202,8 @@ class _Reader:
                     stack.pop()
                 continue
             if not self._check_name(name, row_type, row.number, first_seen):
+                if row_type.kind == "begin_group":
+                    stack.append(Group(name=name, row=row.number))  # matched by its end_group
                 continue
             labels = translations(cells, headers, "label")
             if row_type.kind == "begin_group":
@@ -199,6 +224,7 @@ class _Reader:
                     FormError.MISSING_LABEL,
                     sheet="survey",
                     row=row.number,
+                    column="label",
                     type=question.type,
                     name=name,
                 )
@@ -207,14 +233,22 @@ class _Reader:
                 question = _replace_extra(question, extra)
             questions.append(question)
         for group in stack:
-            self.error(FormError.UNCLOSED_GROUP, sheet="survey", row=group.row, name=group.name)
+            self.error(
+                FormError.UNCLOSED_GROUP,
+                sheet="survey",
+                row=group.row,
+                column="type",
+                name=group.name,
+            )
         return questions, groups
 
     def _check_name(
         self, name: str, row_type: RowType, row: int, first_seen: dict[str, int]
     ) -> bool:
         if not name:
-            self.error(FormError.MISSING_NAME, sheet="survey", row=row, type=row_type.kind)
+            self.error(
+                FormError.MISSING_NAME, sheet="survey", row=row, column="name", type=row_type.kind
+            )
             return False
         if not NAME.match(name):
             self.error(FormError.BAD_NAME, sheet="survey", row=row, column="name", name=name)
@@ -266,7 +300,13 @@ class _Reader:
                     )
                 )
         if row_type.kind == "calculate" and not get(cells, "calculation"):
-            self.error(FormError.CALCULATE_WITHOUT_CALCULATION, sheet="survey", row=row, name=name)
+            self.error(
+                FormError.CALCULATE_WITHOUT_CALCULATION,
+                sheet="survey",
+                row=row,
+                column="calculation",
+                name=name,
+            )
         return Question(
             name=name,
             type=row_type.kind,
@@ -295,7 +335,13 @@ class _Reader:
                 continue
             key, sep, value = part.partition("=")
             if not sep or not key or not value:
-                self.error(FormError.BAD_PARAMETER, sheet="survey", row=row, value=part)
+                self.error(
+                    FormError.BAD_PARAMETER,
+                    sheet="survey",
+                    row=row,
+                    column="parameters",
+                    value=part,
+                )
                 continue
             values[key.strip()] = value.strip()
         return values
@@ -308,6 +354,8 @@ class _Reader:
             if "choices" not in self.sheets:
                 self.error(
                     FormError.NO_CHOICES_SHEET,
+                    sheet="survey",
+                    column="type",
                     name=question.name,
                     row=question.row,
                     list=question.list_name,
@@ -322,13 +370,18 @@ class _Reader:
                 )
             elif used.get(question.list_name) != "select_multiple":
                 used[question.list_name] = question.type
-            if question.max_pick is None and "max-pick" in question.parameters:
-                self.error(
-                    FormError.BAD_PARAMETER,
-                    sheet="survey",
-                    row=question.row,
-                    value="max-pick=" + question.parameters["max-pick"],
-                )
+            for key in ("max-pick", "max_pick"):
+                value = question.parameters.get(key)
+                if value is not None and not (value.isdecimal() and int(value) > 0):
+                    # max-pick=0 would make every answer too many picks; isdecimal,
+                    # not isdigit, which takes "²" that int() refuses.
+                    self.error(
+                        FormError.BAD_PARAMETER,
+                        sheet="survey",
+                        row=question.row,
+                        column="parameters",
+                        value=f"{key}={value}",
+                    )
         self.issues.extend(check_choice_labels(choices, used))
 
     def _expressions(
@@ -349,14 +402,17 @@ class _Reader:
                 expression = parse(text, choice_filter=column == "choice_filter")
             except ExpressionError as exc:
                 self.error(
-                    FormError.BAD_EXPRESSION,
+                    FormError.BAD_REQUIRED if column == "required" else FormError.BAD_EXPRESSION,
                     sheet="survey",
                     row=row,
                     column=column,
+                    value=text,
                     detail=str(exc),
                 )
                 continue
-            columns = choices.extra_columns if column == "choice_filter" else frozenset()
+            # A choice filter may test the choice's name too (name != ${first}), as
+            # in ODK; the engine gives it the name with the further columns.
+            columns = choices.extra_columns | {"name"} if column == "choice_filter" else frozenset()
             for problem in check(expression, known, columns):
                 self.error(
                     FormError.EXPRESSION_PROBLEM,
@@ -372,11 +428,16 @@ class _Reader:
             if column == "calculation"
         }
         for cycle in find_cycles(dependencies):
-            self.error(FormError.CYCLE, cycle=" → ".join(f"${{{n}}}" for n in cycle))
+            self.error(
+                FormError.CYCLE,
+                sheet="survey",
+                column="calculation",
+                cycle=" → ".join(f"${{{n}}}" for n in cycle),
+            )
         return parsed
 
     def _missing_translations(
-        self, survey: Sheet, headers: list[Header], default: str, languages: list[str]
+        self, sheet: Sheet, headers: list[Header], default: str, languages: list[str]
     ) -> None:
         if len(languages) < 2:
             return
@@ -390,7 +451,7 @@ class _Reader:
                     continue
                 rows = [
                     row.number
-                    for row in survey.rows
+                    for row in sheet.rows
                     if row.cells.get(source) and not row.cells.get(column)
                 ]
                 if rows:
@@ -398,10 +459,10 @@ class _Reader:
                         issue(
                             FormError.MISSING_TRANSLATION,
                             Severity.WARNING,
-                            sheet="survey",
+                            sheet=sheet.name.strip().lower(),
                             column=column,
                             language=language,
-                            rows=compress_rows(rows),
+                            rows=("row " if len(rows) == 1 else "rows ") + compress_rows(rows),
                             default=default,
                         )
                     )

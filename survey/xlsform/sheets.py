@@ -71,8 +71,10 @@ def _check_zip(data: bytes) -> None:
             if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
                 raise FormInvalid([issue(FormError.NOT_XLSX)])
             unpacked = sum(member.file_size for member in members)
-    except zipfile.BadZipFile as exc:
-        raise FormInvalid([issue(FormError.CORRUPT, reason=str(exc))]) from None
+    except FormInvalid:
+        raise
+    except Exception as exc:  # a damaged directory also gives NotImplementedError, ValueError…
+        raise FormInvalid([issue(FormError.CORRUPT, reason=_reason(exc))]) from None
     if unpacked > MAX_UNPACKED_BYTES:
         raise FormInvalid([issue(FormError.ZIP_BOMB, limit=MAX_UNPACKED_BYTES // 1048576)])
 
@@ -82,23 +84,37 @@ def read_workbook(data: bytes) -> list[Sheet]:
     _check_zip(data)
     # openpyxl parses with defusedxml when it is installed (a dependency of the
     # platform), which refuses entity expansion and external entities (XXE).
-    import defusedxml  # noqa: F401  (imported so a missing install fails here, loudly)
     from openpyxl import load_workbook
 
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for broken files
-        reason = type(exc).__name__ if not str(exc) else str(exc).splitlines()[0][:200]
-        raise FormInvalid([issue(FormError.CORRUPT, reason=reason)]) from None
+        raise FormInvalid([issue(FormError.CORRUPT, reason=_reason(exc))]) from None
     try:
         return [_read_sheet(sheet) for sheet in workbook.worksheets]
     except FormInvalid:
         raise
     except Exception as exc:
-        reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-        raise FormInvalid([issue(FormError.CORRUPT, reason=reason)]) from None
+        raise FormInvalid([issue(FormError.CORRUPT, reason=_reason(exc))]) from None
     finally:
         workbook.close()
+
+
+def _reason(exc: BaseException) -> str:
+    """Why openpyxl could not read the file, in words for the form author."""
+    # Imported here so that a missing install fails loudly on the first upload.
+    from defusedxml import DefusedXmlException
+
+    cause: BaseException | None = exc
+    seen: set[int] = set()
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, DefusedXmlException):
+            # openpyxl's own message ("could not read strings from None") says nothing.
+            return "it declares XML entities, which a workbook saved by Excel never does"
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    text = str(exc).splitlines()[0][:200] if str(exc) else ""
+    return text or type(exc).__name__
 
 
 def _read_sheet(worksheet: Any) -> Sheet:
@@ -196,7 +212,12 @@ def write_workbook(sheets: list[Sheet]) -> bytes:
         target = workbook.create_sheet(sheet.name)
         target.append(list(sheet.headers))
         for row in sheet.rows:
-            target.append([row.cells.get(header, None) for header in sheet.headers])
+            # Placed by number: blank rows keep their place, so row numbers in
+            # messages about the workbook are those of the source.
+            for index, header in enumerate(sheet.headers, start=1):
+                value = row.cells.get(header)
+                if value is not None:
+                    target.cell(row=row.number, column=index, value=value)
         for column_cells in target.columns:
             for cell in column_cells:
                 cell.data_type = "s" if cell.value is not None else cell.data_type

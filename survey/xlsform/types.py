@@ -93,6 +93,9 @@ def parse_type(raw: str) -> RowType | FormIssue:
         return RowType(lowered)
     if lowered in ALIASES and ALIASES[lowered] in PLAIN:
         return RowType(ALIASES[lowered])
+    # Before the selects: "select one from file x.csv" is refused, not unknown.
+    if lowered in REFUSED or any(lowered.startswith(r + " ") for r in REFUSED):
+        return _pending(FormError.UNSUPPORTED_TYPE, type=text)
     for prefix in sorted(ALIASES, key=len, reverse=True):
         target = ALIASES[prefix]
         if target not in ("select_one", "select_multiple"):
@@ -103,10 +106,9 @@ def parse_type(raw: str) -> RowType | FormIssue:
             rest = text[len(prefix) + 1 :].split()
             if len(rest) == 1:
                 return RowType(target, rest[0])
+            if len(rest) == 2 and rest[1].lower() == "or_other":  # pyxform's legacy "Other"
+                return _pending(FormError.UNSUPPORTED_TYPE, type=text)
             return _pending(FormError.UNKNOWN_TYPE, type=text)
-    refused = lowered.split(" ")[0] if lowered.split(" ")[0] in REFUSED else lowered
-    if refused in REFUSED or any(lowered.startswith(r + " ") for r in REFUSED):
-        return _pending(FormError.UNSUPPORTED_TYPE, type=text)
     return _pending(FormError.UNKNOWN_TYPE, type=text)
 
 

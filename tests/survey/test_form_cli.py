@@ -52,8 +52,20 @@ def test_inspect_json_is_the_normalised_definition() -> None:
     assert len(definition["languages"]) == 7
     question = next(q for q in definition["questions"] if q["name"] == "i2")
     assert question["type"] == "select_multiple"
-    assert {"name", "type", "list_name", "group", "required", "relevant", "constraint",
-            "choice_filter", "appearance", "calculation", "labels", "hints"} <= set(question)
+    assert {
+        "name",
+        "type",
+        "list_name",
+        "group",
+        "required",
+        "relevant",
+        "constraint",
+        "choice_filter",
+        "appearance",
+        "calculation",
+        "labels",
+        "hints",
+    } <= set(question)
     assert definition["choices"]["credit_unit"][0].keys() >= {"name", "labels", "country"}
 
 
@@ -65,11 +77,15 @@ def test_inspect_errors_go_to_stderr_with_exit_1(tmp_path: Path) -> None:
     )
     assert result.returncode == 1
     assert result.stdout == ""
-    assert "error: survey sheet, row 3, column “name”: “q1” is already used on row 2" in result.stderr
+    assert (
+        "error: survey sheet, row 3, column “name”: “q1” is already used on row 2" in result.stderr
+    )
     assert "broken.md: 1 error(s)" in result.stderr
 
 
-def test_publish_from_the_command_line(tmp_path: Path, database_url: str, database: Database) -> None:
+def test_publish_from_the_command_line(
+    tmp_path: Path, database_url: str, database: Database
+) -> None:
     env = {"MICROCASA_DATABASE_URL": database_url, "MICROCASA_SECRET_KEY": TEST_SECRET}
     runner = CliRunner()
     first = runner.invoke(main, ["form", "publish", str(BUNDLED_FORM), "--open"], env=env)

@@ -47,7 +47,9 @@ def test_check_shows_an_outline_and_stores_nothing(client: Client, database: Dat
         assert session.exec(select(FormVersion)).all() == []
 
 
-def test_check_lists_every_error_with_sheet_row_and_column(client: Client, database: Database) -> None:
+def test_check_lists_every_error_with_sheet_row_and_column(
+    client: Client, database: Database
+) -> None:
     _researcher(client, database)
     response = _upload(client, "broken.md", BROKEN.encode(), "check")
     assert response.status_code == 422
@@ -86,7 +88,9 @@ def test_publish_preview_open_and_close(client: Client, database: Database) -> N
     assert client.get("/api/forms/microcasa_hei").json()["versions"][0]["status"] == "closed"
 
 
-def test_changed_file_with_same_version_is_refused_with_409(client: Client, database: Database) -> None:
+def test_changed_file_with_same_version_is_refused_with_409(
+    client: Client, database: Database
+) -> None:
     _researcher(client, database)
     form = BROKEN.replace("| begin repeat | r | Repeat |\n", "").replace(
         "| select_one nolist | q2 | Two |", "| integer | q2 | Two |"
