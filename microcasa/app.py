@@ -40,6 +40,8 @@ from microcasa.middleware import (
 from microcasa.platform import Platform
 from microcasa.settings import Settings, load_settings
 from survey import api as survey_api
+from survey import fieldwork_routes as survey_fieldwork_routes
+from survey import respondent_routes as survey_respondent_routes
 from survey import routes as survey_routes
 
 PACKAGE_DIR = Path(microcasa.__file__).parent
@@ -52,6 +54,8 @@ AREA_ROUTES: Sequence[ControllerRouterHandler] = (
     *auth_routes.route_handlers,
     *auth_api.route_handlers,
     *survey_routes.route_handlers,
+    *survey_respondent_routes.route_handlers,
+    *survey_fieldwork_routes.route_handlers,
     *survey_api.route_handlers,
 )
 TEMPLATE_DIRS: Sequence[Path] = (

@@ -29,6 +29,7 @@ from sqlalchemy.exc import DBAPIError
 from microcasa.auth.errors import AccountError, Conflict, NotFound, RateLimited
 from microcasa.db import DatabaseUnavailable
 from survey.errors import Missing, Refused, SurveyProblem
+from survey.submissions import SubmissionInvalid
 from survey.xlsform.errors import FormInvalid
 
 log = logging.getLogger("microcasa")
@@ -82,6 +83,8 @@ def problem_for(exc: Exception) -> Problem:
         status = HTTP_409_CONFLICT if isinstance(exc, Conflict) else HTTP_422_UNPROCESSABLE_ENTITY
         errors = {exc.field: [exc.message]} if exc.field else {}
         return Problem(status, exc.message, errors)
+    if isinstance(exc, SubmissionInvalid):
+        return Problem(HTTP_422_UNPROCESSABLE_ENTITY, "The submission has errors.", exc.errors)
     if isinstance(exc, SurveyProblem):
         status = {Missing: HTTP_404_NOT_FOUND, Refused: HTTP_409_CONFLICT}.get(
             type(exc), HTTP_422_UNPROCESSABLE_ENTITY

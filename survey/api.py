@@ -3,15 +3,29 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from litestar import Controller, get
-from litestar.params import FromPath
+from litestar import Controller, Request, Response, get, post
+from litestar.connection import ASGIConnection
+from litestar.exceptions import (
+    NotAuthorizedException,
+    PermissionDeniedException,
+    TooManyRequestsException,
+)
+from litestar.handlers.base import BaseRouteHandler
+from litestar.params import FromPath, JSONBody
 from pydantic import BaseModel
 
-from microcasa.auth.roles import Role, allow
-from microcasa.deps import DbSession
-from survey import versions
+from microcasa.auth.guards import current_identity
+from microcasa.auth.roles import Role, allow, public
+from microcasa.deps import DbSession, PlatformDep
+from survey import invitations, versions
+from survey.errors import SurveyError
 from survey.models import FormVersion, Questionnaire
+from survey.respondent_routes import TOKEN_ATTEMPTS_PER_CLIENT, TOKEN_WINDOW, _client
+from survey.submissions import submit_api
+
+SUBMITTERS = frozenset({Role.ADMIN, Role.RESEARCHER, Role.COORDINATOR})
 
 
 class VersionOut(BaseModel):
@@ -66,4 +80,98 @@ class FormsApi(Controller):
         return _out(questionnaire, versions.versions_of(db, questionnaire))
 
 
-route_handlers = [FormsApi]
+class SubmissionOut(BaseModel):
+    id: int
+    instance_id: str
+    status: str
+
+
+def submitter_guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:  # type: ignore[type-arg]
+    """Before the body is read: an invitation token (checked by the handler) or a staff role."""
+    if connection.headers.get("x-invitation-token") is not None:
+        return
+    identity = current_identity(connection)
+    if identity is None:
+        raise NotAuthorizedException("Send a staff API token or the invitation token.")
+    if identity.role not in SUBMITTERS:
+        raise PermissionDeniedException("Your role does not allow this.")
+
+
+class SubmissionsApi(Controller):
+    """Complete responses from other tools or offline collection; retries are safe."""
+
+    path = "/api/forms/{form_id:str}/submissions"
+    tags = ("submissions",)
+    # Respondents have no account: their invitation token stands in for one (submitter_guard).
+    opt = public()
+    guards = (submitter_guard,)
+
+    @post("/", operation_id="submitResponse", sync_to_thread=True)
+    def submit(
+        self,
+        request: Request[Any, Any, Any],
+        form_id: FromPath[str],
+        data: JSONBody[dict[str, Any]],
+        db: DbSession,
+        platform: PlatformDep,
+    ) -> Response[SubmissionOut]:
+        """Store one complete response: 201 when stored, 200 for an identical retry.
+
+        Authenticate with `Authorization: Bearer <staff API token>` (admin, researcher,
+        or a coordinator for their own country) or with `X-Invitation-Token: <token>`
+        from the respondent's invitation. 409 when the same `instance_id` arrives with
+        other content; 422 with `errors` per question.
+        """
+        identity = current_identity(request)
+        invitation = None
+        scope: str | None = None
+        token = request.headers.get("x-invitation-token")
+        if token is not None:
+            # Counted before the session is used: on SQLite a POST's session holds the write lock.
+            hit = platform.state.hit("token:client:" + _client(request), TOKEN_WINDOW)
+            if hit.count > TOKEN_ATTEMPTS_PER_CLIENT:
+                raise TooManyRequestsException(SurveyError.INVITATION_INVALID.value)
+        questionnaire = versions.get_questionnaire(db, form_id)
+        if token is not None:
+            invitation = invitations.check_token(db, platform.secret_key, token)
+            if invitation is None or invitation.questionnaire_id != questionnaire.id:
+                existing = _retry_of(db, data)
+                if existing is None:
+                    raise PermissionDeniedException(SurveyError.INVITATION_INVALID.value)
+                invitation = None
+        elif identity is not None and identity.role is Role.COORDINATOR:
+            scope = identity.country
+        stored = submit_api(
+            db,
+            questionnaire,
+            data,
+            invitation=invitation,
+            country_scope=scope,
+            submitted_by_id=identity.id if identity and token is None else None,
+        )
+        db.commit()
+        response = stored.response
+        assert response.id is not None
+        return Response(
+            SubmissionOut(id=response.id, instance_id=response.instance_id, status=response.status),
+            status_code=201 if stored.created else 200,
+        )
+
+
+def _retry_of(db: Any, data: dict[str, Any]) -> Any:
+    """A retry of a submission already stored with a (now used) invitation token."""
+    from sqlmodel import select
+
+    from survey.models import Response as StoredResponse
+
+    instance = data.get("instance_id")
+    if not isinstance(instance, str):
+        return None
+    return db.exec(
+        select(StoredResponse).where(
+            StoredResponse.instance_id == instance.strip().lower().removeprefix("uuid:")
+        )
+    ).first()
+
+
+route_handlers = [FormsApi, SubmissionsApi]

@@ -24,6 +24,13 @@ class SurveyError(Enum):
     VERSION_NOT_FOUND = "Questionnaire “{form_id}” has no version {version}."
     STATUS_UNKNOWN = "“{status}” is not a status; use draft, open or closed."
     NO_FILE = "Choose an .xlsx file (or a questionnaire written as markdown tables, .md)."
+    NOT_OPEN = "Questionnaire “{form_id}” has no version open for responses."
+    INVITATION_USED = "This invitation has a complete response already."
+    INVITATION_INVALID = "This invitation cannot be used (unknown, used, revoked or expired)."
+    INSTANCE_CONFLICT = (
+        "A submission with instance_id {instance_id} was stored before with different "
+        "content. Use a new instance_id for a new submission."
+    )
 
     def format(self, **values: Any) -> str:
         return self.value.format(**values)
@@ -44,3 +51,36 @@ class Refused(SurveyProblem):
 
 class Missing(SurveyProblem):
     """No such questionnaire or version (404)."""
+
+
+class ImportError_(Enum):
+    """Problems in a file of institutions to invite (one message per row and column)."""
+
+    UNREADABLE = "The file cannot be read as CSV (UTF-8) or as an .xlsx workbook: {reason}."
+    EMPTY = "The file has no rows below its header."
+    TOO_MANY_ROWS = "The file has more than {limit} rows; split it into smaller files."
+    MISSING_COLUMN = (
+        "The first row has no “{column}” column. Columns needed: name, country; "
+        "optional: type, size_band, contact_email, contact_name, language."
+    )
+    MISSING_VALUE = "Row {row}, column “{column}”: this cell is empty."
+    BAD_COUNTRY = "Row {row}, column “country”: “{value}” is not a two-letter ISO country code."
+    BAD_EMAIL = "Row {row}, column “contact_email”: “{value}” is not an email address."
+    BAD_LANGUAGE = (
+        "Row {row}, column “language”: “{value}” is not a language of this questionnaire "
+        "({languages})."
+    )
+    BAD_TYPE = "Row {row}, column “type”: “{value}” is not one of {types}."
+    TOO_LONG = "Row {row}, column “{column}”: the text is longer than {limit} characters."
+    DUPLICATE_IN_FILE = "Row {row}: “{name}” ({country}) is already on row {first} of this file."
+
+    def format(self, **values: Any) -> str:
+        return self.value.format(**values)
+
+
+class ImportRefused(Exception):
+    """The file cannot be imported; ``problems`` lists every problem, each with its row."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(problems[:3]))

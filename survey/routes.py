@@ -16,9 +16,10 @@ from microcasa.auth.guards import current_identity
 from microcasa.auth.roles import Role, allow
 from microcasa.deps import DbSession, PlatformDep
 from microcasa.flash import with_flash
-from survey import versions
+from survey import fieldwork, versions
 from survey.cli import outline
 from survey.errors import Refused, SurveyError, SurveyProblem
+from survey.i18n import translator
 from survey.presentation import language_for, page_view
 from survey.xlsform import FormInvalid
 from survey.xlsform.model import language_code
@@ -108,9 +109,7 @@ class FormsController(Controller):
                     "problem": exc.message,
                     "filename": filename,
                 },
-                status_code=409
-                if isinstance(exc, Refused)
-                else HTTP_422_UNPROCESSABLE_ENTITY,
+                status_code=409 if isinstance(exc, Refused) else HTTP_422_UNPROCESSABLE_ENTITY,
             )
         return Template(
             template_name="survey/upload.html",
@@ -126,12 +125,14 @@ class FormsController(Controller):
     @get("/{form_id:str}", sync_to_thread=True)
     def questionnaire(self, form_id: FromPath[str], db: DbSession) -> Template:
         questionnaire = versions.get_questionnaire(db, form_id)
+        items = versions.versions_of(db, questionnaire)
         return Template(
             template_name="survey/form.html",
             context={
                 "title": questionnaire.title,
                 "questionnaire": questionnaire,
-                "versions": versions.versions_of(db, questionnaire),
+                "versions": items,
+                "counts": fieldwork.response_counts(db, [v.id for v in items if v.id is not None]),
             },
         )
 
@@ -173,6 +174,7 @@ class FormsController(Controller):
                 "language": language,
                 "lang": language_code(language),
                 "language_code": language_code,
+                "_": translator(language),
             },
         )
 

@@ -29,6 +29,10 @@ SAMPLE = {
     "path": "nothing-here",
     "form_id": "microcasa_hei",
     "version": "2026112801",
+    "invitation_id": "1",
+    "response_id": "1",
+    "page": "intro",
+    "token": "not-a-token",
 }
 
 
