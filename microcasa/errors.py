@@ -16,6 +16,7 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.response import Redirect, Template
 from litestar.status_codes import (
+    HTTP_400_BAD_REQUEST,
     HTTP_401_UNAUTHORIZED,
     HTTP_404_NOT_FOUND,
     HTTP_409_CONFLICT,
@@ -83,6 +84,8 @@ def problem_for(exc: Exception) -> Problem:
         status = HTTP_409_CONFLICT if isinstance(exc, Conflict) else HTTP_422_UNPROCESSABLE_ENTITY
         errors = {exc.field: [exc.message]} if exc.field else {}
         return Problem(status, exc.message, errors)
+    if isinstance(exc, RecursionError):
+        return Problem(HTTP_400_BAD_REQUEST, "The request is nested too deeply to be read.")
     if isinstance(exc, SubmissionInvalid):
         return Problem(HTTP_422_UNPROCESSABLE_ENTITY, "The submission has errors.", exc.errors)
     if isinstance(exc, SurveyProblem):

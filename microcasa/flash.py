@@ -21,7 +21,8 @@ def _sign(secret: str, payload: bytes) -> str:
 
 
 def encode(secret: str, messages: list[tuple[str, str]]) -> str:
-    payload = base64.urlsafe_b64encode(json.dumps(messages).encode("utf-8"))
+    # No "=" padding: a cookie value with "=" is sent quoted and would not verify.
+    payload = base64.urlsafe_b64encode(json.dumps(messages).encode("utf-8")).rstrip(b"=")
     return payload.decode("ascii") + "." + _sign(secret, payload)
 
 
@@ -33,7 +34,7 @@ def decode(secret: str, value: str | None) -> list[tuple[str, str]]:
     if not hmac.compare_digest(signature, _sign(secret, payload.encode("ascii"))):
         return []
     try:
-        items = json.loads(base64.urlsafe_b64decode(payload))
+        items = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     except ValueError:
         return []
     return [(str(category), str(text)) for category, text in items if category in CATEGORIES]

@@ -83,18 +83,26 @@ class IdentityMiddleware:
 
 
 class PlatformCSRFMiddleware(CSRFMiddleware):
-    """Litestar's double-submit CSRF check, skipped for bearer-token requests.
-
-    A script with an API token sends no cookies that a foreign site could ride
-    on, and browsers cannot add an Authorization header cross-site without a
-    CORS grant, which the platform never gives.
-    """
+    """Litestar's double-submit CSRF check, for every request that rides on cookies."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == ScopeType.HTTP and bearer_header(scope) is not None:
+        if scope["type"] == ScopeType.HTTP and _rides_no_cookie(scope):
             await self.app(scope, receive, send)
             return
         await super().__call__(scope, receive, send)
+
+
+def _rides_no_cookie(scope: Scope) -> bool:
+    """Requests a foreign site cannot forge with the browser's ambient authority.
+
+    A token header (staff API token or a respondent's invitation token) cannot be
+    added cross-site without a CORS grant, which the platform never gives; and an
+    API request without a session cookie carries no authority to abuse.
+    """
+    headers = Headers.from_scope(scope)
+    if headers.get("authorization") is not None or headers.get("x-invitation-token") is not None:
+        return True
+    return scope["path"].startswith("/api/") and SESSION_COOKIE not in _cookies(scope)
 
 
 class FlashMiddleware:

@@ -45,6 +45,13 @@ class Platform:
             return Identity.of(user, via="session")
 
     def identity_from_token(self, secret: str) -> Identity | None:
-        with self.db.transaction() as session:
+        # A read first: only when last_used_at is due for an update does the
+        # request take a write transaction (on SQLite, the database's one writer).
+        with self.db.session() as session:
             user = resolve_token(session, secret)
-            return None if user is None else Identity.of(user, via="token")
+            due = session.dirty
+            identity = None if user is None else Identity.of(user, via="token")
+        if identity is not None and due:
+            with self.db.transaction() as session:
+                resolve_token(session, secret)
+        return identity

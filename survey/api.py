@@ -8,22 +8,27 @@ from typing import Any
 from litestar import Controller, Request, Response, get, post
 from litestar.connection import ASGIConnection
 from litestar.exceptions import (
+    ClientException,
     NotAuthorizedException,
     PermissionDeniedException,
+    SerializationException,
     TooManyRequestsException,
 )
 from litestar.handlers.base import BaseRouteHandler
 from litestar.params import FromPath, JSONBody
 from pydantic import BaseModel
+from sqlmodel import Session, col, select
 
 from microcasa.auth.guards import current_identity
 from microcasa.auth.roles import Role, allow, public
 from microcasa.deps import DbSession, PlatformDep
 from survey import invitations, versions
 from survey.errors import SurveyError
-from survey.models import FormVersion, Questionnaire
+from survey.models import FormVersion, Invitation, Questionnaire
+from survey.models import Response as StoredResponse
 from survey.respondent_routes import TOKEN_ATTEMPTS_PER_CLIENT, TOKEN_WINDOW, _client
 from survey.submissions import submit_api
+from survey.tokens import digest
 
 SUBMITTERS = frozenset({Role.ADMIN, Role.RESEARCHER, Role.COORDINATOR})
 
@@ -97,6 +102,16 @@ def submitter_guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:  #
         raise PermissionDeniedException("Your role does not allow this.")
 
 
+async def refuse_deep_json(request: Request[Any, Any, Any]) -> None:
+    """A body nested too deeply for the JSON decoder is a 400, not a RecursionError (500)."""
+    try:
+        await request.json()
+    except SerializationException as exc:
+        raise ClientException(str(exc)) from None  # as Litestar answers malformed JSON
+    except RecursionError:
+        raise ClientException("The JSON body is nested too deeply.") from None
+
+
 class SubmissionsApi(Controller):
     """Complete responses from other tools or offline collection; retries are safe."""
 
@@ -106,7 +121,7 @@ class SubmissionsApi(Controller):
     opt = public()
     guards = (submitter_guard,)
 
-    @post("/", operation_id="submitResponse", sync_to_thread=True)
+    @post("/", operation_id="submitResponse", sync_to_thread=True, before_request=refuse_deep_json)
     def submit(
         self,
         request: Request[Any, Any, Any],
@@ -135,8 +150,7 @@ class SubmissionsApi(Controller):
         if token is not None:
             invitation = invitations.check_token(db, platform.secret_key, token)
             if invitation is None or invitation.questionnaire_id != questionnaire.id:
-                existing = _retry_of(db, data)
-                if existing is None:
+                if _retry_of(db, platform.secret_key, token, data) is None:
                     raise PermissionDeniedException(SurveyError.INVITATION_INVALID.value)
                 invitation = None
         elif identity is not None and identity.role is Role.COORDINATOR:
@@ -158,18 +172,23 @@ class SubmissionsApi(Controller):
         )
 
 
-def _retry_of(db: Any, data: dict[str, Any]) -> Any:
-    """A retry of a submission already stored with a (now used) invitation token."""
-    from sqlmodel import select
+def _retry_of(
+    db: Session, secret_key: str, token: str, data: dict[str, Any]
+) -> StoredResponse | None:
+    """A retry of a submission stored before with this (now used) invitation token.
 
-    from survey.models import Response as StoredResponse
-
+    Only the token's own submissions count: any other token learns nothing about
+    which instance ids are stored.
+    """
     instance = data.get("instance_id")
-    if not isinstance(instance, str):
+    if not isinstance(instance, str) or not token or len(token) > 100:
         return None
     return db.exec(
-        select(StoredResponse).where(
-            StoredResponse.instance_id == instance.strip().lower().removeprefix("uuid:")
+        select(StoredResponse)
+        .join(Invitation, col(Invitation.id) == col(StoredResponse.invitation_id))
+        .where(
+            StoredResponse.instance_id == instance.strip().lower().removeprefix("uuid:"),
+            Invitation.token_hmac == digest(secret_key, invitations.PURPOSE, token),
         )
     ).first()
 

@@ -100,16 +100,23 @@ def erase(
 ) -> None:
     """Erase a respondent: answers, contact details and token; the history keeps only ids."""
     invitation = session.get(Invitation, response.invitation_id) if response.invitation_id else None
-    session.add(
-        ResponseEvent(
-            response_id=response.id,
-            invitation_id=invitation.id if invitation else None,
-            action="erased",
-            reason=reason[:1000],
-            actor=actor[:254],
-            actor_id=actor_id,
-        )
+    # Every response of the invitation goes (a partial one from the pages, say), each on record.
+    erased = (
+        session.exec(select(col(Response.id)).where(Response.invitation_id == invitation.id)).all()
+        if invitation is not None
+        else [response.id]
     )
+    for response_id in erased:
+        session.add(
+            ResponseEvent(
+                response_id=response_id,
+                invitation_id=invitation.id if invitation else None,
+                action="erased",
+                reason=reason[:1000],
+                actor=actor[:254],
+                actor_id=actor_id,
+            )
+        )
     if invitation is not None:
         invitation.contact_email = None
         invitation.contact_name = None

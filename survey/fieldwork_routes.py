@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Annotated, Any
 
@@ -32,6 +33,20 @@ EDITORS = allow(Role.ADMIN, Role.RESEARCHER)
 FOLLOWERS = allow(Role.ADMIN, Role.RESEARCHER, Role.COORDINATOR)
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 UploadData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
+
+
+DAYS_PROBLEM = "The number of days must be a whole number from 1 to 365."
+
+
+def _expiry_days(value: object) -> int | None:
+    """Days until links expire: None when left blank; ValueError unless a number 1–365."""
+    text = str(value or "").strip()
+    if not text:
+        return None
+    # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
+    if not re.fullmatch(r"[0-9]{1,3}", text) or not 1 <= int(text) <= 365:
+        raise ValueError(DAYS_PROBLEM)
+    return int(text)
 
 
 def _identity(request: Request[Any, Any, Any]) -> Identity:
@@ -77,9 +92,11 @@ class FieldworkController(Controller):
             problems = [SurveyError.NOT_OPEN.format(form_id=form_id)]
         elif not isinstance(upload, UploadFile) or not upload.filename:
             problems = ["Choose a CSV or .xlsx file of institutions."]
-        days = str(data.get("expires_in_days", "")).strip()
-        if days and (not days.isdigit() or not 1 <= int(days) <= 365):
-            problems.append("The number of days must be a whole number from 1 to 365.")
+        try:
+            days = _expiry_days(data.get("expires_in_days"))
+        except ValueError:
+            problems.append(DAYS_PROBLEM)
+            days = None
         if not problems:
             assert isinstance(upload, UploadFile) and version is not None
             content = upload.file.read(platform.settings.upload_max_bytes + 1)
@@ -99,7 +116,7 @@ class FieldworkController(Controller):
                 },
                 status_code=HTTP_422_UNPROCESSABLE_ENTITY,
             )
-        expires = utcnow() + timedelta(days=int(days)) if days else None
+        expires = utcnow() + timedelta(days=days) if days else None
         result = invitations.invite(db, platform.secret_key, questionnaire, rows, expires)
         db.commit()
         text = invitations.mail_merge_csv(platform.settings.base_url, result.issued)
@@ -157,12 +174,19 @@ class FieldworkController(Controller):
         data: FormData,
         db: DbSession,
         platform: PlatformDep,
-    ) -> Template:
+    ) -> Template | Redirect:
         invitation = _invitation(db, form_id, invitation_id)
-        days = data.get("expires_in_days", "").strip()
-        token = invitations.reissue(
-            db, platform.secret_key, invitation, int(days) if days.isdigit() else None
-        )
+        try:
+            days = _expiry_days(data.get("expires_in_days"))
+        except ValueError:
+            return with_flash(
+                Redirect(path=f"/forms/{form_id}/invitations", status_code=303),
+                platform.secret_key,
+                DAYS_PROBLEM,
+                "error",
+                platform.settings.secure_cookies,
+            )
+        token = invitations.reissue(db, platform.secret_key, invitation, days)
         db.commit()
         return Template(
             template_name="survey/reissued.html",

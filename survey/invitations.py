@@ -58,7 +58,11 @@ def _rows_from_csv(data: bytes) -> list[dict[str, str]]:
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    return [dict(row) for row in csv.DictReader(io.StringIO(text), dialect=dialect)]
+    records = csv.reader(io.StringIO(text), dialect=dialect)
+    header = next(records, [])
+    # Blank lines stay (as empty rows) so that row numbers match the spreadsheet's;
+    # cells beyond the header have no column and are left out.
+    return [dict(zip(header, record, strict=False)) for record in records]
 
 
 def _rows_from_xlsx(data: bytes) -> list[dict[str, str]]:
@@ -267,12 +271,19 @@ def revoke(session: Session, invitation: Invitation) -> None:
 def reissue(
     session: Session, secret_key: str, invitation: Invitation, days: int | None = None
 ) -> str:
-    """A new token for the invitation (the old link stops working); returns the new token."""
+    """A new token for the invitation (the old link stops working); returns the new token.
+
+    Without ``days``, an expired invitation gets its original validity period again
+    from now: a new link that has expired already would help nobody.
+    """
     token = new_token()
+    now = utcnow()
     invitation.token_hmac = digest(secret_key, PURPOSE, token)
     invitation.status = InvitationStatus.ACTIVE.value
     if days is not None:
-        invitation.expires_at = utcnow() + timedelta(days=days)
+        invitation.expires_at = now + timedelta(days=days)
+    elif invitation.expires_at is not None and invitation.expires_at <= now:
+        invitation.expires_at = now + (invitation.expires_at - invitation.created_at)
     session.add(invitation)
     session.flush()
     return token

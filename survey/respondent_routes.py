@@ -7,6 +7,7 @@ import secrets
 from datetime import timedelta
 from typing import Annotated, Any
 
+import pycountry
 from litestar import Controller, Request, get, post
 from litestar.datastructures import Cookie
 from litestar.enums import RequestEncodingType
@@ -20,7 +21,15 @@ from microcasa.platform import Platform
 from survey import institutions, invitations, respondent, responses, versions
 from survey.engine import evaluate_form
 from survey.i18n import translator
-from survey.models import FormVersion, Questionnaire, Response, ResponseStatus
+from survey.messages import Message
+from survey.models import (
+    FormVersion,
+    Invitation,
+    InvitationStatus,
+    Questionnaire,
+    Response,
+    ResponseStatus,
+)
 from survey.presentation import page_view
 from survey.xlsform.model import Form, language_code, text_in
 
@@ -28,7 +37,7 @@ FormPost = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENC
 TOKEN_ATTEMPTS_PER_CLIENT = 30
 STUDY_LANGUAGES = ("en", "id", "ms", "fil", "de", "it", "es")
 TOKEN_WINDOW = timedelta(minutes=15)
-NOT_ANSWERS = frozenset({"_csrf_token", "action", "language"})
+NOT_ANSWERS = frozenset({"_csrf_token", "action", "language", "_shown"})
 DEFAULT_NOTICE = (
     "Your answers are used only for the MICROCASA comparative study of national "
     "micro-credential frameworks. They are stored on the study's server, reported only in "
@@ -92,6 +101,12 @@ class RespondentController(Controller):
         if response is not None:
             version = db.get(FormVersion, response.form_version_id)
             if version is None or version.questionnaire_id != questionnaire.id:
+                response = None
+        if response is not None and response.invitation_id is not None:
+            # A revoked invitation stops at once, also in browsers that opened it before.
+            invitation = db.get(Invitation, response.invitation_id)
+            revoked = invitation is None or invitation.status != InvitationStatus.ACTIVE.value
+            if revoked and response.status != ResponseStatus.COMPLETE.value:
                 response = None
         return questionnaire, response
 
@@ -282,6 +297,8 @@ class RespondentController(Controller):
         questionnaire, response = self._load(db, platform, request, form_id)
         if response is None:
             return self._start_open_link(request, questionnaire, data, db, platform)
+        if response.status == ResponseStatus.COMPLETE.value:
+            return Redirect(path=f"/s/{form_id}/thanks", status_code=303)
         version = db.get(FormVersion, response.form_version_id)
         assert version is not None
         form = versions.form_of(version)
@@ -295,6 +312,7 @@ class RespondentController(Controller):
                 422,
                 _("Please confirm that you have read the notice and agree to take part."),
             )
+        response.language = language  # the language chosen on the notice is the pages' too
         responses.record_consent(db, response, _notice(form, language, _)[1])
         db.commit()
         return Redirect(path=f"/s/{form_id}?lang={language_code(language)}", status_code=303)
@@ -320,10 +338,12 @@ class RespondentController(Controller):
             errors["consent"] = _(
                 "Please confirm that you have read the notice and agree to take part."
             )
-        if len(country) != 2:
+        if len(country) != 2 or pycountry.countries.get(alpha_2=country) is None:
             errors["country"] = _("Choose your country.")
         if not name:
             errors["institution"] = _("Write the name of your institution.")
+        elif "\x00" in name:  # PostgreSQL text cannot hold it
+            errors["institution"] = Message.CONTROL_CHARACTER.text(language)
         if errors:
             values = {"country": country, "institution": name}
             return self._open_start(form, language, questionnaire.form_id, db, 422, errors, values)
@@ -419,6 +439,16 @@ class RespondentController(Controller):
             )
         answers = {k: v for k, v in data.items() if k not in NOT_ANSWERS}
         checked = responses.save_page(db, response, form, page, answers, language)
+        if response.status == ResponseStatus.COMPLETE.value:  # another browser just submitted
+            return Redirect(path=f"/s/{form_id}/thanks", status_code=303)
+        whole = evaluate_form(form, response.answers, language, pages=[])
+        following = respondent.next_page(whole, page)
+        previous = respondent.previous_page(whole, page) or page
+        # Coming back later opens the page the respondent went on to, not the one posted.
+        if action == "back":
+            response.page = previous
+        elif action != "save" and not action.startswith("lang:") and checked.valid and following:
+            response.page = following
         db.commit()
         query = f"?lang={language_code(language)}"
         if action == "save":
@@ -436,13 +466,13 @@ class RespondentController(Controller):
             )
         if action.startswith("lang:"):
             return Redirect(path=f"/s/{form_id}/p/{page}{query}", status_code=303)
-        whole = evaluate_form(form, response.answers, language, pages=[])
         if action == "back":
-            target = respondent.previous_page(whole, page) or page
-            return Redirect(path=f"/s/{form_id}/p/{target}{query}", status_code=303)
+            return Redirect(path=f"/s/{form_id}/p/{previous}{query}", status_code=303)
         if not checked.valid:
             return self._render_page(form, response, page, language, checked, status=422)
-        following = respondent.next_page(whole, page)
+        if _newly_shown(form, page, whole.visible, str(data.get("_shown", ""))):
+            # Without JavaScript, a follow-up question on this page appears only now.
+            return self._render_page(form, response, page, language, whole)
         if following is not None:
             return Redirect(path=f"/s/{form_id}/p/{following}{query}", status_code=303)
         return self._finish(form, response, language, form_id, db)
@@ -604,9 +634,11 @@ class RespondentController(Controller):
                 },
                 status_code=429 if hit.count > TOKEN_ATTEMPTS_PER_CLIENT else 422,
             )
-        assert found.id is not None
+        response_id = found.id  # read before the rollback, which expires ``found``
+        assert response_id is not None
+        db.rollback()  # nothing to write here; frees SQLite's write lock for the shared state
         respondent_id = secrets.token_urlsafe(32)
-        respondent.remember(platform.state, respondent_id, found.id)
+        respondent.remember(platform.state, respondent_id, response_id)
         redirect = Redirect(path=f"/s/{form_id}", status_code=303)
         redirect.cookies.append(
             _respondent_cookie(
@@ -614,6 +646,16 @@ class RespondentController(Controller):
             )
         )
         return redirect
+
+
+def _newly_shown(form: Form, page: str, visible: frozenset[str], shown: str) -> bool:
+    """Whether answers on this page made questions appear that the respondent has not seen."""
+    seen = set(shown.split())
+    questions = next(p.questions for p in form.pages if p.name == page)
+    return any(
+        name in visible and name not in seen and form.question(name).is_answerable
+        for name in questions
+    )
 
 
 def view_names(view: Any) -> list[str]:

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from microcasa.db import utcnow
-from survey.engine import Answer, Evaluation, evaluate_form
+from survey.engine import MAX_TEXT, Answer, Evaluation, evaluate_form
 from survey.models import (
     FormVersion,
     Institution,
@@ -44,9 +45,11 @@ class Submitted:
 
 
 def open_version(session: Session, questionnaire: Questionnaire) -> FormVersion | None:
-    """The newest version open for responses."""
+    """The newest version open for responses (its definition and file loaded only if needed)."""
     versions = session.exec(
-        select(FormVersion).where(
+        select(FormVersion)
+        .options(defer(FormVersion.definition), defer(FormVersion.source))  # type: ignore[arg-type]
+        .where(
             FormVersion.questionnaire_id == questionnaire.id,
             FormVersion.status == VersionStatus.OPEN.value,
         )
@@ -132,6 +135,18 @@ def record_consent(session: Session, response: Response, notice_version: str) ->
     session.flush()
 
 
+def _lock(session: Session, response: Response) -> None:
+    """Read the response again, locking its row until the transaction ends.
+
+    Two browsers may post the same response at once. On PostgreSQL each would
+    otherwise write over the other, even over a response the other has just
+    completed; the lock makes the second wait and then see it complete. (On
+    SQLite a write transaction holds the database's write lock from its start.)
+    """
+    session.flush()
+    session.refresh(response, with_for_update=True)
+
+
 def save_page(
     session: Session,
     response: Response,
@@ -141,21 +156,32 @@ def save_page(
     language: str,
 ) -> Evaluation:
     """Keep the page's answers as given (unanswered ones removed) and judge that page."""
+    _lock(session, response)
     if response.status == ResponseStatus.COMPLETE.value:
         return evaluate_form(form, response.answers, language, pages=[page])
     page_questions = next(p.questions for p in form.pages if p.name == page)
     answers = {k: v for k, v in response.answers.items() if k not in page_questions}
+    kept = dict(answers)
     for name in page_questions:
         value = submitted.get(name)
         if value not in (None, "", []):
             answers[name] = value
-    response.answers = answers
+            if _keepable(value):
+                kept[name] = value
+    response.answers = kept
     response.page = page
     response.language = language
     response.updated_at = utcnow()
     session.add(response)
     session.flush()
     return evaluate_form(form, answers, language, pages=[page])
+
+
+def _keepable(value: Raw) -> bool:
+    """Whether a raw answer may be kept until submit: not with a NUL (PostgreSQL's text and
+    jsonb cannot hold one), not longer than any answer may be. Either way it is judged."""
+    items = [value] if isinstance(value, str) else value
+    return all(isinstance(i, str) and "\x00" not in i and len(i) <= MAX_TEXT for i in items)
 
 
 def _storable(answers: Mapping[str, Answer]) -> dict[str, Any]:
@@ -174,6 +200,7 @@ def submit(session: Session, response: Response, language: str) -> Submitted:
     to complete one invitation: the database's unique constraint lets one win;
     the other is left partial and the caller shows the thank-you page.
     """
+    _lock(session, response)
     version = session.get(FormVersion, response.form_version_id)
     assert version is not None
     form = form_of(version)

@@ -100,6 +100,7 @@ def submit_api(
         invitation_id=invitation.id if invitation else None,
         complete_invitation_id=invitation.id if invitation else None,
         institution_id=invitation.institution_id if invitation else None,
+        institution_name=institution.name if institution else "",
         country=institution.country if institution else country,
         language=language,
         status=ResponseStatus.COMPLETE.value,
