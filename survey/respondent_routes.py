@@ -470,7 +470,8 @@ class RespondentController(Controller):
             return Redirect(path=f"/s/{form_id}/p/{previous}{query}", status_code=303)
         if not checked.valid:
             return self._render_page(form, response, page, language, checked, status=422)
-        if _newly_shown(form, page, whole.visible, str(data.get("_shown", ""))):
+        shown = data.get("_shown")
+        if isinstance(shown, str) and _newly_shown(form, page, whole.visible, shown):
             # Without JavaScript, a follow-up question on this page appears only now.
             return self._render_page(form, response, page, language, whole)
         if following is not None:
