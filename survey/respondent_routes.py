@@ -51,6 +51,14 @@ def _client(request: Request[Any, Any, Any]) -> str:
     return request.client.host if request.client else "unknown"
 
 
+def _admit(platform: Platform, form_id: str, response_id: int) -> Cookie:
+    """A new respondent id for this browser, tied to the response: the cookie to set."""
+    respondent_id = secrets.token_urlsafe(32)
+    respondent.remember(platform.state, respondent_id, response_id)
+    lifetime = int(respondent.LIFETIME.total_seconds())
+    return _respondent_cookie(platform, form_id, respondent_id, lifetime)
+
+
 def _respondent_cookie(platform: Platform, form_id: str, value: str, max_age: int | None) -> Cookie:
     return Cookie(
         key=respondent.COOKIE,
@@ -175,17 +183,8 @@ class RespondentController(Controller):
         response = responses.response_for_invitation(db, invitation, version, language)
         db.commit()
         assert response.id is not None
-        respondent_id = secrets.token_urlsafe(32)
-        respondent.remember(platform.state, respondent_id, response.id)
         redirect = Redirect(path=f"/s/{questionnaire.form_id}", status_code=303)
-        redirect.cookies.append(
-            _respondent_cookie(
-                platform,
-                questionnaire.form_id,
-                respondent_id,
-                int(respondent.LIFETIME.total_seconds()),
-            )
-        )
+        redirect.cookies.append(_admit(platform, questionnaire.form_id, response.id))
         return redirect
 
     @get("/s/{form_id:str}", sync_to_thread=True)
@@ -206,7 +205,7 @@ class RespondentController(Controller):
             form = versions.form_of(version)
             language = respondent.pick_language(form, lang, response.language)
             if response.consented_at is None:
-                return self._consent(form, language, form_id)
+                return self._start_page(form, language, form_id, open_link=False)
             evaluation = evaluate_form(form, response.answers, language, pages=[])
             page = response.page if response.page in evaluation.pages else evaluation.pages[0]
             return Redirect(
@@ -219,52 +218,23 @@ class RespondentController(Controller):
         language = respondent.pick_language(
             form, lang, accept=request.headers.get("accept-language", "")
         )
-        return self._open_start(form, language, form_id, db)
+        return self._start_page(form, language, form_id, open_link=True)
 
-    def _consent(
-        self, form: Form, language: str, form_id: str, status: int = 200, error: str = ""
-    ) -> Template:
-        _ = translator(language)
-        notice, _version = _notice(form, language, _)
-        return Template(
-            template_name="survey/respond/consent.html",
-            context={
-                "title": form.title,
-                "_": _,
-                "form": form,
-                "notice": notice,
-                "form_id": form_id,
-                "lang": language_code(language),
-                "language": language,
-                "language_code": language_code,
-                "error": error,
-                "open_link": False,
-            },
-            status_code=status,
-        )
-
-    def _open_start(
+    def _start_page(
         self,
         form: Form,
         language: str,
         form_id: str,
-        db: Session,
+        *,
+        open_link: bool,
         status: int = 200,
+        error: str = "",
         errors: dict[str, str] | None = None,
         values: dict[str, str] | None = None,
     ) -> Template:
+        """The privacy notice and consent; through the open link, also country and institution."""
         _ = translator(language)
         notice, _version = _notice(form, language, _)
-        country_question = next((q for q in form.questions if q.name == "a1" and q.is_select), None)
-        countries = (
-            [
-                (c.name, text_in(c.labels, language, form.default_language))
-                for c in form.choices_for(country_question).choices
-                if len(c.name) == 2
-            ]
-            if country_question
-            else []
-        )
         return Template(
             template_name="survey/respond/consent.html",
             context={
@@ -276,11 +246,11 @@ class RespondentController(Controller):
                 "lang": language_code(language),
                 "language": language,
                 "language_code": language_code,
-                "open_link": True,
-                "countries": countries,
+                "open_link": open_link,
+                "countries": _countries(form, language) if open_link else [],
+                "error": error,
                 "errors": errors or {},
                 "values": values or {},
-                "error": "",
             },
             status_code=status,
         )
@@ -305,12 +275,13 @@ class RespondentController(Controller):
         language = respondent.pick_language(form, data.get("language"), response.language)
         _ = translator(language)
         if data.get("consent") != "yes":
-            return self._consent(
+            return self._start_page(
                 form,
                 language,
                 form_id,
-                422,
-                _("Please confirm that you have read the notice and agree to take part."),
+                open_link=False,
+                status=422,
+                error=_("Please confirm that you have read the notice and agree to take part."),
             )
         response.language = language  # the language chosen on the notice is the pages' too
         responses.record_consent(db, response, _notice(form, language, _)[1])
@@ -346,7 +317,15 @@ class RespondentController(Controller):
             errors["institution"] = Message.CONTROL_CHARACTER.text(language)
         if errors:
             values = {"country": country, "institution": name}
-            return self._open_start(form, language, questionnaire.form_id, db, 422, errors, values)
+            return self._start_page(
+                form,
+                language,
+                questionnaire.form_id,
+                open_link=True,
+                status=422,
+                errors=errors,
+                values=values,
+            )
         institution, _added = institutions.find_or_add(
             db, country=country, name=name, source="open_link"
         )
@@ -362,8 +341,7 @@ class RespondentController(Controller):
         responses.record_consent(db, response, _notice(form, language, _)[1])
         db.commit()
         assert response.id is not None
-        respondent_id = secrets.token_urlsafe(32)
-        respondent.remember(platform.state, respondent_id, response.id)
+        cookie = _admit(platform, questionnaire.form_id, response.id)
         first = evaluate_form(form, {}, language, pages=[]).pages[0]
         page = Template(
             template_name="survey/respond/resume_code.html",
@@ -377,14 +355,7 @@ class RespondentController(Controller):
             },
             status_code=201,
         )
-        page.cookies.append(
-            _respondent_cookie(
-                platform,
-                questionnaire.form_id,
-                respondent_id,
-                int(respondent.LIFETIME.total_seconds()),
-            )
-        )
+        page.cookies.append(cookie)
         return page
 
     @get("/s/{form_id:str}/p/{page:str}", sync_to_thread=True)
@@ -638,15 +609,21 @@ class RespondentController(Controller):
         response_id = found.id  # read before the rollback, which expires ``found``
         assert response_id is not None
         db.rollback()  # nothing to write here; frees SQLite's write lock for the shared state
-        respondent_id = secrets.token_urlsafe(32)
-        respondent.remember(platform.state, respondent_id, response_id)
         redirect = Redirect(path=f"/s/{form_id}", status_code=303)
-        redirect.cookies.append(
-            _respondent_cookie(
-                platform, form_id, respondent_id, int(respondent.LIFETIME.total_seconds())
-            )
-        )
+        redirect.cookies.append(_admit(platform, form_id, response_id))
         return redirect
+
+
+def _countries(form: Form, language: str) -> list[tuple[str, str]]:
+    """The country choices of question a1 (two-letter codes), for the open-link start page."""
+    question = next((q for q in form.questions if q.name == "a1" and q.is_select), None)
+    if question is None:
+        return []
+    return [
+        (choice.name, text_in(choice.labels, language, form.default_language))
+        for choice in form.choices_for(question).choices
+        if len(choice.name) == 2
+    ]
 
 
 def _newly_shown(form: Form, page: str, visible: frozenset[str], shown: str) -> bool:

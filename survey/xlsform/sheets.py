@@ -73,7 +73,7 @@ def _check_zip(data: bytes) -> None:
             unpacked = sum(member.file_size for member in members)
     except FormInvalid:
         raise
-    except Exception as exc:  # a damaged directory also gives NotImplementedError, ValueError…
+    except Exception as exc:  # a damaged zip directory raises unexpected exception types
         raise FormInvalid([issue(FormError.CORRUPT, reason=_reason(exc))]) from None
     if unpacked > MAX_UNPACKED_BYTES:
         raise FormInvalid([issue(FormError.ZIP_BOMB, limit=MAX_UNPACKED_BYTES // 1048576)])
