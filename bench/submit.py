@@ -528,16 +528,18 @@ def _statuses(target: Target) -> str:
 
 def report(bare: Target, platform: Target) -> tuple[float, bool]:
     """Print the table, the ratio and the errors; return (ratio, platform had errors)."""
-    columns = ("2xx", "seconds", "subs/s", "p50 ms", "p99 ms", "server cpu", "client cpu")
+    columns = ("2xx", "seconds", "subs/s", "p50 ms", "p99 ms", "server cpu", "cpu ms/sub")
+    columns += ("client cpu",)
     print("\n" + " " * 9 + "".join(f"{c:>11}" for c in columns) + "  statuses (with warm-up)")
     for target in (bare, platform):
         seconds = target.seconds or 1.0
+        done = sum(ok for ok, _ in target.rounds)
         print(
-            f"{target.name:9}{sum(ok for ok, _ in target.rounds):11d}{target.seconds:11.2f}"
+            f"{target.name:9}{done:11d}{target.seconds:11.2f}"
             f"{target.rate:11.1f}{percentile(target.latencies, 0.50) * 1000:11.1f}"
             f"{percentile(target.latencies, 0.99) * 1000:11.1f}"
-            f"{target.server_cpu / seconds:11.0%}{target.client_cpu / seconds:11.0%}"
-            f"  {_statuses(target)}"
+            f"{target.server_cpu / seconds:11.0%}{target.server_cpu * 1000 / (done or 1):11.2f}"
+            f"{target.client_cpu / seconds:11.0%}  {_statuses(target)}"
         )
     ratio = platform.rate / bare.rate if bare.rate else 0.0
     per_round = [

@@ -8,10 +8,10 @@ checks connections before use. Nothing here is a module global: a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, Engine, TypeDecorator, create_engine, event, text
 from sqlalchemy.engine.interfaces import Dialect
@@ -19,7 +19,10 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, SQLModel
 
+from microcasa.commits import GroupCommit
 from microcasa.settings import Settings
+
+T = TypeVar("T")
 
 # Named constraints let Alembic alter and drop them, on SQLite (batch mode) too.
 NAMING_CONVENTION = {
@@ -33,6 +36,8 @@ SQLModel.metadata.naming_convention = NAMING_CONVENTION
 
 
 WRITE_OPTION = "microcasa_write"
+# The server runs blocking handlers on up to 40 threads (anyio's default limit).
+SQLITE_POOL_SIZE = 40
 
 
 class DatabaseUnavailable(Exception):
@@ -102,7 +107,10 @@ def build_engine(settings: Settings) -> Engine:
                 "check_same_thread": False,
                 "timeout": settings.db_busy_timeout_ms / 1000,
             },
-            pool_pre_ping=True,
+            # A file cannot drop a connection, so no pre-ping; and a connection for each
+            # of the server's worker threads stays open, since a new one costs its pragmas.
+            pool_size=SQLITE_POOL_SIZE,
+            max_overflow=SQLITE_POOL_SIZE,
         )
         # pysqlite's own transaction handling is switched off so BEGIN is ours.
         event.listen(engine, "connect", _sqlite_pragmas(settings.db_busy_timeout_ms))
@@ -135,6 +143,7 @@ class Database:
             class_=Session,
             expire_on_commit=False,
         )
+        self._group = GroupCommit(self)
 
     def session(self, write: bool = False) -> Session:
         """A session; ``write=True`` for one that will write (SQLite locks at BEGIN)."""
@@ -146,6 +155,10 @@ class Database:
         with self._writes() as session, session.begin():
             yield session
 
+    def group_commit(self, work: Callable[[Session], T]) -> T:
+        """Run ``work`` with the writes of other threads in one commit; see microcasa.commits."""
+        return self._group.run(work)
+
     def ping(self) -> None:
         """Raise DatabaseUnavailable with a one-line reason if the database is unreachable."""
         try:
@@ -155,6 +168,7 @@ class Database:
             raise DatabaseUnavailable(describe_db_error(exc, self.settings)) from None
 
     def dispose(self) -> None:
+        self._group.close()
         self.engine.dispose()
 
 

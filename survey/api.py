@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -27,7 +28,7 @@ from survey.errors import SurveyError
 from survey.models import FormVersion, Invitation, Questionnaire
 from survey.models import Response as StoredResponse
 from survey.respondent_routes import TOKEN_ATTEMPTS_PER_CLIENT, TOKEN_WINDOW, _client
-from survey.submissions import submit_api
+from survey.submissions import Receipt, Stored, judge, store
 from survey.tokens import digest
 
 SUBMITTERS = frozenset({Role.ADMIN, Role.RESEARCHER, Role.COORDINATOR})
@@ -127,7 +128,6 @@ class SubmissionsApi(Controller):
         request: Request[Any, Any, Any],
         form_id: FromPath[str],
         data: JSONBody[dict[str, Any]],
-        db: DbSession,
         platform: PlatformDep,
     ) -> Response[SubmissionOut]:
         """Store one complete response: 201 when stored, 200 for an identical retry.
@@ -138,37 +138,41 @@ class SubmissionsApi(Controller):
         other content; 422 with `errors` per question.
         """
         identity = current_identity(request)
-        invitation = None
         scope: str | None = None
         token = request.headers.get("x-invitation-token")
         if token is not None:
-            # Counted before the session is used: on SQLite a POST's session holds the write lock.
             hit = platform.state.hit("token:client:" + _client(request), TOKEN_WINDOW)
             if hit.count > TOKEN_ATTEMPTS_PER_CLIENT:
                 raise TooManyRequestsException(SurveyError.INVITATION_INVALID.value)
-        questionnaire = versions.get_questionnaire(db, form_id)
-        if token is not None:
-            invitation = invitations.check_token(db, platform.secret_key, token)
-            if invitation is None or invitation.questionnaire_id != questionnaire.id:
-                if _retry_of(db, platform.secret_key, token, data) is None:
-                    raise PermissionDeniedException(SurveyError.INVITATION_INVALID.value)
-                invitation = None
         elif identity is not None and identity.role is Role.COORDINATOR:
             scope = identity.country
-        stored = submit_api(
-            db,
-            questionnaire,
-            data,
-            invitation=invitation,
-            country_scope=scope,
-            submitted_by_id=identity.id if identity and token is None else None,
-        )
-        db.commit()
-        response = stored.response
-        assert response.id is not None
+        # Judged on a read session; only the insert joins the group commit, so the
+        # write lock is held for the inserts and one flush to disk, not for the checks.
+        with platform.db.session() as db:
+            questionnaire = versions.get_questionnaire(db, form_id)
+            invitation = None
+            if token is not None:
+                invitation = invitations.check_token(db, platform.secret_key, token)
+                if invitation is None or invitation.questionnaire_id != questionnaire.id:
+                    retried = _retry_of(db, platform.secret_key, token, data)
+                    if retried is None:
+                        raise PermissionDeniedException(SurveyError.INVITATION_INVALID.value)
+                    invitation = None
+            judged = judge(
+                db,
+                questionnaire,
+                data,
+                invitation=invitation,
+                country_scope=scope,
+                submitted_by_id=identity.id if identity and token is None else None,
+            )
+        if isinstance(judged, Stored):
+            receipt = Receipt.of(judged)
+        else:
+            receipt = platform.db.group_commit(partial(store, accepted=judged))
         return Response(
-            SubmissionOut(id=response.id, instance_id=response.instance_id, status=response.status),
-            status_code=201 if stored.created else 200,
+            SubmissionOut(id=receipt.id, instance_id=receipt.instance_id, status=receipt.status),
+            status_code=201 if receipt.created else 200,
         )
 
 

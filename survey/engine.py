@@ -18,7 +18,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
 
-from survey.logic import evaluate, to_string, truthy
+from survey.logic import evaluate, local_today, to_string, truthy
 from survey.messages import Message
 from survey.xlsform.model import Choice, Form, Question, text_in
 
@@ -207,6 +207,7 @@ def evaluate_form(
     value: then no expression has seen an answer that is finally dropped.
     """
     lang = language or form.default_language
+    today = today or local_today()  # one date for every expression of this evaluation
     typed, input_errors = _typed_answers(form, answers, lang)
     dropped: frozenset[str] = frozenset()
     carried: dict[str, object] = {}
@@ -218,6 +219,8 @@ def evaluate_form(
         }
         run.values.update(carried)
         outcome = _pass(run, typed, pages)
+        if form.looks_back_only:
+            break  # no expression saw an answer of a question it comes before
         settled = frozenset(typed) - frozenset(outcome.answers)
         calculated = {
             name: value

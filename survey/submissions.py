@@ -10,17 +10,27 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 import pycountry
+from sqlalchemy import insert, or_, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from microcasa.db import utcnow
 from survey.engine import evaluate_form
 from survey.errors import Refused, SurveyError, SurveyProblem
-from survey.models import Institution, Invitation, Questionnaire, Response, ResponseStatus
+from survey.models import (
+    Institution,
+    Invitation,
+    InvitationStatus,
+    Questionnaire,
+    Response,
+    ResponseStatus,
+)
 from survey.responses import _storable, content_hash, open_version
 from survey.versions import form_of
 from survey.xlsform.model import language_code
@@ -40,6 +50,38 @@ class SubmissionInvalid(Exception):
 class Stored:
     response: Response
     created: bool  # False for an identical retry
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What the API answers about a stored submission."""
+
+    id: int
+    instance_id: str
+    status: str
+    created: bool  # False for an identical retry
+
+    @classmethod
+    def of(cls, stored: Stored) -> Receipt:
+        response = stored.response
+        assert response.id is not None
+        return cls(response.id, response.instance_id, response.status, stored.created)
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """A submission judged valid, ready to insert: the columns of its Response row."""
+
+    columns: Mapping[str, Any]
+    invitation_id: int | None
+
+    @property
+    def instance_id(self) -> str:
+        return str(self.columns["instance_id"])
+
+    @property
+    def digest(self) -> str:
+        return str(self.columns["content_hash"])
 
 
 def _instance_id(value: object) -> str:
@@ -63,7 +105,37 @@ def submit_api(
     country_scope: str | None,
     submitted_by_id: int | None,
 ) -> Stored:
-    """Store one complete response, or raise SubmissionInvalid / Refused (409)."""
+    """Judge and store one complete response in ``session``; raise SubmissionInvalid / Refused."""
+    judged = judge(
+        session,
+        questionnaire,
+        body,
+        invitation=invitation,
+        country_scope=country_scope,
+        submitted_by_id=submitted_by_id,
+    )
+    if isinstance(judged, Stored):
+        return judged
+    receipt = _insert(session, judged)
+    response = session.get(Response, receipt.id)
+    assert response is not None
+    return Stored(response, receipt.created)
+
+
+def judge(
+    session: Session,
+    questionnaire: Questionnaire,
+    body: dict[str, Any],
+    *,
+    invitation: Invitation | None,
+    country_scope: str | None,
+    submitted_by_id: int | None,
+) -> Stored | Accepted:
+    """Everything before the write: a retry's original result, or the row to insert.
+
+    Only reads, so the API judges on a read session and keeps the write (see
+    :func:`store`) to the insert itself. Raises SubmissionInvalid (422) or Refused (409).
+    """
     instance_id = _instance_id(body.get("instance_id"))
     payload = {
         "language": body.get("language"),
@@ -92,37 +164,79 @@ def submit_api(
     if errors:
         raise SubmissionInvalid(errors)
     assert version.id is not None
-    now = utcnow()
-    response = Response(
-        instance_id=instance_id,
-        form_version_id=version.id,
-        channel="invitation" if invitation else "api",
+    return Accepted(
+        columns=MappingProxyType(
+            {
+                "instance_id": instance_id,
+                "form_version_id": version.id,
+                "channel": "invitation" if invitation else "api",
+                "invitation_id": invitation.id if invitation else None,
+                "complete_invitation_id": invitation.id if invitation else None,
+                "institution_id": invitation.institution_id if invitation else None,
+                "institution_name": institution.name if institution else "",
+                "country": institution.country if institution else country,
+                "language": language,
+                "status": ResponseStatus.COMPLETE.value,
+                "answers": _storable(evaluation.answers),
+                "content_hash": digest,
+                "submitted_by_id": submitted_by_id,
+                "completed_at": utcnow(),
+            }
+        ),
         invitation_id=invitation.id if invitation else None,
-        complete_invitation_id=invitation.id if invitation else None,
-        institution_id=invitation.institution_id if invitation else None,
-        institution_name=institution.name if institution else "",
-        country=institution.country if institution else country,
-        language=language,
-        status=ResponseStatus.COMPLETE.value,
-        answers=_storable(evaluation.answers),
-        content_hash=digest,
-        submitted_by_id=submitted_by_id,
-        completed_at=now,
     )
-    session.add(response)
-    if invitation is not None:
-        invitation.completed_at = now
-        session.add(invitation)
+
+
+def store(session: Session, accepted: Accepted) -> Receipt:
+    """Insert a judged submission; made for :meth:`microcasa.db.Database.group_commit`."""
+    return _insert(session, accepted)
+
+
+_RESPONSES = Response.__table__  # type: ignore[attr-defined]
+
+
+def _insert(session: Session, accepted: Accepted) -> Receipt:
+    # A Core insert: the row is complete here, and building an ORM object for it
+    # costs more than the insert itself.
+    at = accepted.columns["completed_at"]
+    row = {**accepted.columns, "page": "", "notice_version": "", "created_at": at, "updated_at": at}
     try:
-        session.flush()
+        with session.begin_nested():
+            result = session.execute(insert(_RESPONSES).values(row))
+            if accepted.invitation_id is not None and not _complete(session, accepted):
+                raise _Withdrawn  # revoked or expired since it was judged
+    except _Withdrawn:
+        raise Refused(SurveyError.INVITATION_USED) from None
     except IntegrityError:
         # A concurrent request stored this instance (or completed this invitation) first.
-        session.rollback()
-        again = session.exec(select(Response).where(Response.instance_id == instance_id)).first()
+        again = session.exec(
+            select(Response).where(Response.instance_id == accepted.instance_id)
+        ).first()
         if again is not None:
-            return _retry(again, digest)
+            return Receipt.of(_retry(again, accepted.digest))
         raise Refused(SurveyError.INVITATION_USED) from None
-    return Stored(response, created=True)
+    (response_id,) = result.inserted_primary_key  # type: ignore[attr-defined]
+    return Receipt(response_id, accepted.instance_id, ResponseStatus.COMPLETE.value, True)
+
+
+class _Withdrawn(Exception):
+    pass
+
+
+def _complete(session: Session, accepted: Accepted) -> bool:
+    """Mark the invitation used, if it is still usable; False when it no longer is."""
+    now = accepted.columns["completed_at"]
+    result = session.execute(
+        update(Invitation)
+        .where(
+            col(Invitation.id) == accepted.invitation_id,
+            col(Invitation.status) == InvitationStatus.ACTIVE.value,
+            col(Invitation.completed_at).is_(None),
+            or_(col(Invitation.expires_at).is_(None), col(Invitation.expires_at) > now),
+        )
+        .values(completed_at=now)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def _retry(existing: Response, digest: str) -> Stored:

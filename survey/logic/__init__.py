@@ -8,7 +8,7 @@ author), ``check`` and ``find_cycles`` find mistakes when a form is read, and
 from survey.logic.checks import check
 from survey.logic.cycles import find_cycles
 from survey.logic.errors import ExpressionError, ExpressionMessage, Problem
-from survey.logic.evaluate import evaluate
+from survey.logic.evaluate import evaluate, local_today
 from survey.logic.functions import FUNCTIONS
 from survey.logic.parser import MAX_DEPTH, parse
 from survey.logic.syntax import Expression
@@ -25,6 +25,7 @@ __all__ = [
     "check",
     "evaluate",
     "find_cycles",
+    "local_today",
     "parse",
     "to_number",
     "to_string",

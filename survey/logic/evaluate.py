@@ -40,7 +40,7 @@ def evaluate(
     tested on. A call that check() reports (unknown function, wrong number of
     arguments) evaluates to "".
     """
-    context = Context(to_value(current), today if today is not None else _local_today())
+    context = Context(to_value(current), today if today is not None else local_today())
     evaluation = _Evaluation(answers, choice or _NO_CHOICE, context)
     try:
         return evaluation.value(expression.tree)
@@ -50,8 +50,8 @@ def evaluate(
         return ""
 
 
-def _local_today() -> datetime.date:
-    # The server's local date, as date.today() would give it.
+def local_today() -> datetime.date:
+    """The server's local date, as date.today() would give it."""
     return datetime.datetime.now(datetime.UTC).astimezone().date()
 
 

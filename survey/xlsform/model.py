@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import MappingProxyType
 
 from survey.logic import Expression
@@ -114,10 +115,30 @@ class Form:
     )  # (name, column) -> parsed expression, for every non-empty expression cell
 
     def question(self, name: str) -> Question:
-        for question in self.questions:
-            if question.name == name:
-                return question
-        raise KeyError(name)
+        return self._questions[name]
+
+    @cached_property
+    def _questions(self) -> Mapping[str, Question]:
+        return MappingProxyType({question.name: question for question in self.questions})
+
+    @cached_property
+    def looks_back_only(self) -> bool:
+        """Whether every expression refers only to questions before the one it belongs to.
+
+        A group's expressions belong to its first question. Such a form's logic is
+        settled in one pass from top to bottom; otherwise the engine passes again.
+        """
+        position = {question.name: index for index, question in enumerate(self.questions)}
+        for index, question in reversed(list(enumerate(self.questions))):
+            for group in question.groups:
+                position[group] = index  # ends as the group's first question
+        for (name, _column), expression in self.expressions.items():
+            at = position.get(name)
+            if at is None:
+                continue  # a group without questions is never evaluated
+            if any(position.get(ref, at) >= at for ref in expression.references()):
+                return False
+        return True
 
     def group(self, name: str) -> Group:
         for group in self.groups:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 import pytest
@@ -13,11 +14,15 @@ from sqlmodel import col, select
 
 from microcasa.app import create_app
 from microcasa.db import Database
+from survey import invitations, versions
 from survey.engine import MAX_TEXT
+from survey.errors import Refused
 from survey.models import FormVersion, Invitation, Response, VersionStatus
-from tests.conftest import csrf_token, make_settings
+from survey.submissions import Accepted, judge, store
+from tests.conftest import TEST_SECRET, csrf_token, make_settings
 from tests.survey.fieldwork_support import (
     ANSWERS,
+    FORM_ID,
     SUBMIT,
     bearer,
     invite_one,
@@ -331,3 +336,32 @@ def test_a_body_over_the_upload_limit_is_a_413(database: Database, database_url:
     with TestClient(app) as client:
         _problem(client.post(SUBMIT, json=body, headers=headers), 413)
     assert _rows(database) == []
+
+
+def test_an_invitation_revoked_while_its_submission_is_judged_stores_nothing(
+    database: Database,
+) -> None:
+    publish(database)
+    invitation_id, token = invite_one(database, "Universiti Malaya", "MY")
+    with database.session() as session:
+        questionnaire = versions.get_questionnaire(session, FORM_ID)
+        invitation = invitations.check_token(session, TEST_SECRET, token)
+        judged = judge(
+            session,
+            questionnaire,
+            submission(),
+            invitation=invitation,
+            country_scope=None,
+            submitted_by_id=None,
+        )
+    assert isinstance(judged, Accepted)
+    with database.transaction() as session:
+        revoked = session.get(Invitation, invitation_id)
+        assert revoked is not None
+        invitations.revoke(session, revoked)
+    with pytest.raises(Refused):
+        database.group_commit(partial(store, accepted=judged))
+    assert _rows(database) == []
+    with database.session() as session:
+        unchanged = session.get(Invitation, invitation_id)
+        assert unchanged is not None and unchanged.completed_at is None
