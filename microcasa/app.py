@@ -24,6 +24,7 @@ from litestar.types import ControllerRouterHandler
 from sqlmodel import Session
 
 import microcasa
+import policy_matrix
 import survey
 from microcasa import routes as shell_routes
 from microcasa.auth import api as auth_api
@@ -39,6 +40,9 @@ from microcasa.middleware import (
 )
 from microcasa.platform import Platform
 from microcasa.settings import Settings, load_settings
+from policy_matrix import api as policy_api
+from policy_matrix import routes as policy_routes
+from policy_matrix import workbook_routes as policy_workbook_routes
 from survey import api as survey_api
 from survey import fieldwork_routes as survey_fieldwork_routes
 from survey import respondent_routes as survey_respondent_routes
@@ -57,10 +61,14 @@ AREA_ROUTES: Sequence[ControllerRouterHandler] = (
     *survey_respondent_routes.route_handlers,
     *survey_fieldwork_routes.route_handlers,
     *survey_api.route_handlers,
+    *policy_routes.route_handlers,
+    *policy_workbook_routes.route_handlers,
+    *policy_api.route_handlers,
 )
 TEMPLATE_DIRS: Sequence[Path] = (
     PACKAGE_DIR / "templates",
     Path(survey.__file__).parent / "templates",
+    Path(policy_matrix.__file__).parent / "templates",
 )
 
 

@@ -15,6 +15,8 @@ from microcasa.auth import cli as auth_cli
 from microcasa.auth.errors import AccountError
 from microcasa.db import Database, DatabaseUnavailable, describe_db_error
 from microcasa.settings import Settings, SettingsError, load_settings
+from policy_matrix import cli as policy_cli
+from policy_matrix.errors import EntryInvalid, MatrixProblem
 from survey import cli as survey_cli
 from survey.errors import SurveyProblem
 
@@ -31,8 +33,14 @@ class PlatformGroup(click.Group):
             _fail(str(exc))
         except DBAPIError as exc:
             _fail(describe_db_error(exc, load_settings()))
-        except (AccountError, SurveyProblem) as exc:
+        except (AccountError, SurveyProblem, MatrixProblem) as exc:
             _fail(exc.message)
+        except EntryInvalid as exc:
+            _fail(
+                "; ".join(
+                    f"{place}: {' '.join(messages)}" for place, messages in exc.errors.items()
+                )
+            )
 
 
 def _fail(message: str) -> None:
@@ -148,3 +156,4 @@ def demo() -> None:
 
 main.add_command(auth_cli.users)
 main.add_command(survey_cli.form)
+main.add_command(policy_cli.policy)

@@ -9,6 +9,7 @@ import click
 
 from microcasa.auth import service
 from microcasa.db import Database
+from policy_matrix.service import load_bundled
 from survey.demo import publish_bundled_form
 
 DEMO_ADMIN_EMAIL = "admin@example.org"
@@ -19,6 +20,7 @@ class DemoResult:
     admin_email: str
     admin_password: str | None  # None when the account existed already
     questionnaire: str  # title and version of the published questionnaire
+    policy_cells: int = 0  # bundled matrix cells written now (0 when loaded before)
 
 
 def load_demo(database: Database) -> DemoResult:
@@ -26,8 +28,9 @@ def load_demo(database: Database) -> DemoResult:
     with database.transaction() as session:
         version = publish_bundled_form(session)
         questionnaire = f"{version.title}, version {version.version} ({version.status})"
+        cells = load_bundled(session).cells
         if service.find_user(session, DEMO_ADMIN_EMAIL) is not None:
-            return DemoResult(DEMO_ADMIN_EMAIL, None, questionnaire)
+            return DemoResult(DEMO_ADMIN_EMAIL, None, questionnaire, cells)
         password = secrets.token_urlsafe(15)
         service.create_user(
             session,
@@ -36,11 +39,13 @@ def load_demo(database: Database) -> DemoResult:
             role="admin",
             display_name="Demo admin",
         )
-    return DemoResult(DEMO_ADMIN_EMAIL, password, questionnaire)
+    return DemoResult(DEMO_ADMIN_EMAIL, password, questionnaire, cells)
 
 
 def print_demo_result(result: DemoResult) -> None:
     click.echo(f"questionnaire: {result.questionnaire}")
+    loaded = f"{result.policy_cells} cells loaded" if result.policy_cells else "already loaded"
+    click.echo(f"policy matrix: six countries and two reference rows ({loaded})")
     if result.admin_password is None:
         click.echo(
             f"demo admin: {result.admin_email} (exists; its password was printed when it was "

@@ -18,6 +18,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import (
     HTTP_400_BAD_REQUEST,
     HTTP_401_UNAUTHORIZED,
+    HTTP_403_FORBIDDEN,
     HTTP_404_NOT_FOUND,
     HTTP_409_CONFLICT,
     HTTP_422_UNPROCESSABLE_ENTITY,
@@ -29,6 +30,13 @@ from sqlalchemy.exc import DBAPIError
 
 from microcasa.auth.errors import AccountError, Conflict, NotFound, RateLimited
 from microcasa.db import DatabaseUnavailable
+from policy_matrix.errors import (
+    EntryInvalid,
+    MatrixConflict,
+    MatrixForbidden,
+    MatrixNotFound,
+    MatrixProblem,
+)
 from survey.errors import Missing, Refused, SurveyProblem
 from survey.submissions import SubmissionInvalid
 from survey.xlsform.errors import FormInvalid
@@ -92,6 +100,15 @@ def problem_for(exc: Exception) -> Problem:
         status = {Missing: HTTP_404_NOT_FOUND, Refused: HTTP_409_CONFLICT}.get(
             type(exc), HTTP_422_UNPROCESSABLE_ENTITY
         )
+        return Problem(status, exc.message)
+    if isinstance(exc, EntryInvalid):
+        return Problem(HTTP_422_UNPROCESSABLE_ENTITY, "The entry has errors.", exc.errors)
+    if isinstance(exc, MatrixProblem):
+        status = {
+            MatrixNotFound: HTTP_404_NOT_FOUND,
+            MatrixForbidden: HTTP_403_FORBIDDEN,
+            MatrixConflict: HTTP_409_CONFLICT,
+        }.get(type(exc), HTTP_422_UNPROCESSABLE_ENTITY)
         return Problem(status, exc.message)
     if isinstance(exc, FormInvalid):
         located: dict[str, list[str]] = {}

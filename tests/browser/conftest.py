@@ -32,8 +32,10 @@ from sqlalchemy.engine import make_url
 
 import microcasa.app  # noqa: F401 - every model's table, for the foreign keys
 from microcasa import schema
+from microcasa.auth import service
 from microcasa.db import Database
 from microcasa.settings import load_settings
+from policy_matrix.service import load_bundled
 from survey import invitations, versions
 from survey.demo import publish_bundled_form
 from survey.models import Questionnaire
@@ -42,6 +44,11 @@ ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "docs" / "images"
 SECRET = "browser-test-secret-key-that-is-long-enough-for-production"
 PG_URL = os.environ.get("MICROCASA_TEST_DATABASE_URL", "")
+STAFF_PASSWORD = "browser tests sign in with this passphrase"
+STAFF = (
+    ("researcher@example.org", "researcher", None),
+    ("coordinator.my@example.org", "coordinator", "MY"),
+)
 INVITEES = (
     "name,country,type,contact_email,language\n"
     + "\n".join(f"Universitas Contoh {n},ID,public,rektor{n}@contoh.ac.id,id" for n in range(1, 7))
@@ -89,7 +96,8 @@ def browser_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[s
 
 
 def _prepare(database_url: str) -> list[str]:
-    """Migrate, publish the bundled form with its open link on, invite; the invitation tokens."""
+    """Migrate, publish the bundled form with its open link on, invite, load the bundled
+    policy matrix and add the staff accounts; the invitation tokens."""
     settings = load_settings(database_url=database_url, secret_key=SECRET, env="test")
     database = Database(settings)
     try:
@@ -106,6 +114,11 @@ def _prepare(database_url: str) -> list[str]:
             result = invitations.invite(
                 session, settings.resolved_secret_key(), questionnaire, rows
             )
+            load_bundled(session)
+            for email, role, country in STAFF:
+                service.create_user(
+                    session, email=email, password=STAFF_PASSWORD, role=role, country=country
+                )
             return [link.token for link in result.issued]
     finally:
         database.dispose()
@@ -215,6 +228,22 @@ class Watch:
         """Add the violations the page itself saw (call before leaving a page, JS on only)."""
         if not page.is_closed():
             self.csp.extend(page.evaluate("window.__cspViolations || []"))
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One headless Chromium (Debian's) for every browser test."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, require_tools
+
+    require_tools()
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        yield chromium
+        chromium.close()
 
 
 @pytest.fixture

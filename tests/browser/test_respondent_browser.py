@@ -7,70 +7,30 @@ violations, console errors and 5xx answers.
 
 from __future__ import annotations
 
-import importlib.util
-import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from tests.browser.support import AxeReport, require_tools, run_axe
+
 if TYPE_CHECKING:
     from tests.browser.conftest import Server, Watch
 
-CHROMIUM = Path("/usr/bin/chromium")  # Debian's package: Playwright's own builds are never used
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
 FORM_ID = "microcasa_hei"
 
+require_tools()
 
-def _missing() -> str:
-    """What the browser tests need and this machine lacks ('' when nothing)."""
-    problems = []
-    if not CHROMIUM.exists():
-        problems.append(f"{CHROMIUM} (apt-get install chromium)")
-    if importlib.util.find_spec("playwright") is None:
-        problems.append('the Python package playwright (pip install -e ".[test]")')
-    if not AXE.exists():
-        problems.append(f"{AXE} (npm ci in tests/browser)")
-    return "; ".join(problems)
-
-
-if _missing():
-    if os.environ.get("CI"):
-        pytest.fail(f"CI runs the browser tests, but this is missing: {_missing()}", pytrace=False)
-    pytest.skip(f"the browser tests need: {_missing()}", allow_module_level=True)
-
-from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402 - once known present
+from playwright.sync_api import Page, expect  # noqa: E402 - once known present
 
 XSS_IMG = '<img src=x onerror="window.__xss=1">'
 XSS_SCRIPT = "<script>window.__xss=1</script>"
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 MOBILE = {"width": 390, "height": 844}
 expect.set_options(timeout=15_000)  # a busy CI machine is slower than a laptop
 
 NewContext = Callable[..., Any]
-AxeReport = list[tuple[str, list[dict[str, Any]]]]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """One headless Chromium for every test of this module."""
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        yield chromium
-        chromium.close()
 
 
 # --- small steps a respondent takes ---------------------------------------------------------
@@ -450,30 +410,6 @@ def test_keyboard_grid_and_skip_link(server: Server, new_context: NewContext, wa
 
 
 # --- axe-core on every page type, and the screenshots for the guide --------------------------
-
-
-def run_axe(page: Page, label: str, report: AxeReport) -> None:
-    page.add_script_tag(path=str(AXE))
-    outcome = page.evaluate(
-        """async (tags) => {
-          const result = await axe.run(document, {
-            runOnly: {type: 'tag', values: tags}, resultTypes: ['violations'],
-          });
-          return {
-            passes: result.passes.length,
-            violations: result.violations.map((v) => ({
-              id: v.id, impact: v.impact, help: v.help,
-              nodes: v.nodes.slice(0, 4).map((n) => n.target.join(' ')),
-            })),
-          };
-        }""",
-        AXE_TAGS,
-    )
-    assert outcome["passes"] >= 5, f"axe checked next to nothing on the {label}"
-    violations = outcome["violations"]
-    report.append((label, violations))
-    grave = [v for v in violations if v["impact"] in ("serious", "critical")]
-    assert grave == [], f"axe on the {label}: {grave}"
 
 
 def test_axe_on_every_page_type(

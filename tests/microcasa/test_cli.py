@@ -14,12 +14,14 @@ from pathlib import Path
 import httpx
 import pytest
 from click.testing import CliRunner
+from sqlmodel import func, select
 
 from microcasa import schema
 from microcasa.auth import service
 from microcasa.cli import main
 from microcasa.db import Database
-from tests.conftest import TEST_SECRET, add_user
+from policy_matrix.models import PolicyEntry
+from tests.conftest import TEST_SECRET, add_user, make_settings
 
 MICROCASA = str(Path(sys.executable).parent / "microcasa")
 
@@ -154,10 +156,19 @@ def test_demo_is_idempotent(database_url: str) -> None:
     runner = CliRunner()
     first = runner.invoke(main, ["demo"], env=_env(database_url))
     assert re.search(r"demo admin: admin@example.org  password: \S{16,}", first.output)
+    assert "policy matrix: six countries and two reference rows (192 cells loaded)" in first.output
     second = runner.invoke(main, ["demo"], env=_env(database_url))
     assert second.exit_code == 0
     assert "exists" in second.output
     assert "password:" not in second.output
+    assert "(already loaded)" in second.output
+    database = Database(make_settings(database_url))
+    try:
+        with database.session() as session:
+            stored = session.exec(select(func.count()).select_from(PolicyEntry)).one()
+    finally:
+        database.dispose()
+    assert stored == 192  # 8 jurisdictions × 24 entered dimensions, once
 
 
 def _free_port() -> int:

@@ -33,6 +33,8 @@ SAMPLE = {
     "response_id": "1",
     "page": "intro",
     "token": "not-a-token",
+    "code": "ID",
+    "dimension": "PM07",
 }
 
 
