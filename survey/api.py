@@ -143,7 +143,10 @@ class SubmissionsApi(Controller):
         if token is not None:
             hit = platform.state.hit("token:client:" + _client(request), TOKEN_WINDOW)
             if hit.count > TOKEN_ATTEMPTS_PER_CLIENT:
-                raise TooManyRequestsException(SurveyError.INVITATION_INVALID.value)
+                raise TooManyRequestsException(
+                    "Too many attempts from this client; try again later.",
+                    headers={"Retry-After": str(max(1, hit.retry_after))},
+                )
         elif identity is not None and identity.role is Role.COORDINATOR:
             scope = identity.country
         # Judged on a read session; only the insert joins the group commit, so the

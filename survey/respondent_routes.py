@@ -80,6 +80,19 @@ def _link_unusable(status: int = 404) -> Template:
     )
 
 
+def _too_many_attempts(retry_after: int) -> Template:
+    """429 with the wait in words (every study language) and in Retry-After."""
+    return Template(
+        template_name="survey/respond/link_unusable.html",
+        context={
+            "translators": [(code, translator(code)) for code in STUDY_LANGUAGES],
+            "minutes": max(1, -(-retry_after // 60)),
+        },
+        status_code=429,
+        headers={"Retry-After": str(max(1, retry_after))},
+    )
+
+
 def _notice(form: Form, language: str, _: Any) -> tuple[str, str]:
     """The privacy notice in a language, and the version the response records."""
     texts = {
@@ -167,7 +180,7 @@ class RespondentController(Controller):
     ) -> Redirect | Template:
         hit = platform.state.hit("token:client:" + _client(request), TOKEN_WINDOW)
         if hit.count > TOKEN_ATTEMPTS_PER_CLIENT:
-            return _link_unusable(429)
+            return _too_many_attempts(hit.retry_after)
         invitation = invitations.check_token(db, platform.secret_key, token)
         if invitation is None:
             return _link_unusable()

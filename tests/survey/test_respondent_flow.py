@@ -142,7 +142,12 @@ def test_token_attempts_are_limited_per_client(
     limited = client.get(f"/i/{token}", follow_redirects=False)
     assert limited.status_code == 429
     assert "mc_r" not in client.cookies  # even a right token waits for the window
-    assert "This link cannot be used" in limited.text
+    retry_after = int(limited.headers["retry-after"])
+    assert 0 < retry_after <= 15 * 60
+    minutes = -(-retry_after // 60)
+    assert f"Please try again in {minutes} minutes." in limited.text
+    assert f"Silakan coba lagi dalam {minutes} menit." in limited.text  # every study language
+    assert "This link cannot be used" not in limited.text
 
 
 def test_pages_speak_indonesian_and_list_errors_at_the_top(

@@ -365,3 +365,20 @@ def test_an_invitation_revoked_while_its_submission_is_judged_stores_nothing(
     with database.session() as session:
         unchanged = session.get(Invitation, invitation_id)
         assert unchanged is not None and unchanged.completed_at is None
+
+
+def test_invitation_token_guesses_are_limited_per_client_with_a_retry_after(
+    client: Client, database: Database, researcher: dict[str, str]
+) -> None:
+    statuses = [
+        client.post(
+            SUBMIT, json=submission(), headers=_with_invitation(client, f"guess{n}")
+        ).status_code
+        for n in range(30)
+    ]
+    assert statuses == [403] * 30
+    limited = client.post(SUBMIT, json=submission(), headers=_with_invitation(client, "guess"))
+    body = _problem(limited, 429)
+    assert "try again later" in body["detail"]
+    assert 0 < int(limited.headers["retry-after"]) <= 15 * 60
+    assert _rows(database) == []
