@@ -49,8 +49,9 @@ def import_workbook(file: Path, reason: str, email: str, dry_run: bool) -> None:
     from microcasa.auth.service import find_user
     from microcasa.cli import open_database
     from policy_matrix.service import Actor
-    from policy_matrix.workbook import apply_plan
-    from policy_matrix.workbook_import import WorkbookInvalid, read_workbook
+    from policy_matrix.workbook_errors import WorkbookInvalid
+    from policy_matrix.workbook_import import read_workbook
+    from policy_matrix.workbook_plan import apply_plan
 
     try:
         data = file.read_bytes()

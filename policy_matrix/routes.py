@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
+from types import MappingProxyType
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
@@ -17,12 +19,9 @@ from litestar.status_codes import (
 )
 from litestar.types import ControllerRouterHandler
 
-from microcasa.auth.guards import current_identity
 from microcasa.auth.roles import Role, allow
 from microcasa.db import utcnow
 from microcasa.deps import DbSession, PlatformDep
-from microcasa.flash import with_flash
-from microcasa.platform import Platform
 from policy_matrix import forms, history, indicators, service
 from policy_matrix.catalogue import THEMES, Status
 from policy_matrix.errors import (
@@ -33,19 +32,13 @@ from policy_matrix.errors import (
     MatrixProblem,
 )
 from policy_matrix.values import check_cell
+from policy_matrix.web import EDITORS, READERS, actor_of, redirect_with_flash
 
-READERS = allow(Role.ADMIN, Role.RESEARCHER, Role.COORDINATOR, Role.ORGANISER)
-EDITORS = allow(Role.ADMIN, Role.RESEARCHER, Role.COORDINATOR)
 MAINTAINERS = allow(Role.ADMIN, Role.RESEARCHER)  # add countries
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+CellViewDep = NamedDependency[service.CellView]
 CHANGES_DAYS = 30
 STATUS_CHOICES = tuple(Status)
-
-
-def _actor(request: Request[Any, Any, Any]) -> service.Actor:
-    identity = current_identity(request)
-    assert identity is not None, "staff routes are guarded"
-    return service.Actor.of(identity)
 
 
 def _day(text: str | None, problems: list[str], what: str) -> date | None:
@@ -65,16 +58,6 @@ def _day(text: str | None, problems: list[str], what: str) -> date | None:
 
 def _theme_words(theme: str) -> str:
     return theme.replace("_", " ").capitalize()
-
-
-def _redirect(platform: Platform, path: str, message: str, category: str) -> Redirect:
-    return with_flash(
-        Redirect(path=path, status_code=303),
-        platform.secret_key,
-        message,
-        category,
-        platform.settings.secure_cookies,
-    )
 
 
 class PolicyPages(Controller):
@@ -111,7 +94,7 @@ class PolicyPages(Controller):
             if theme in (None, name)
         ]
         summary = indicators.summary(found)
-        role = _actor(request).role
+        role = actor_of(request).role
         return Template(
             template_name="policy/grid.html",
             context={
@@ -133,92 +116,6 @@ class PolicyPages(Controller):
             },
             status_code=HTTP_422_UNPROCESSABLE_ENTITY if problems else 200,
         )
-
-    @get("/cell/{code:str}/{dimension:str}", opt=READERS, sync_to_thread=True)
-    def cell(
-        self,
-        request: Request[Any, Any, Any],
-        code: FromPath[str],
-        dimension: FromPath[str],
-        db: DbSession,
-    ) -> Template:
-        """One cell: its content field by field, its sources and its history."""
-        view = service.cell_view(db, code, dimension)
-        return Template(
-            template_name="policy/cell.html",
-            context={
-                "title": f"{view.jurisdiction.code} · {view.dimension.id} {view.dimension.label}",
-                "view": view,
-                "may_edit": not view.dimension.computed
-                and service.may_edit(_actor(request), view.jurisdiction),
-            },
-        )
-
-    @get("/cell/{code:str}/{dimension:str}/edit", opt=EDITORS, sync_to_thread=True)
-    def edit(
-        self,
-        request: Request[Any, Any, Any],
-        code: FromPath[str],
-        dimension: FromPath[str],
-        db: DbSession,
-    ) -> Template:
-        """The edit form of a cell, filled with what it holds now."""
-        view = self._editable(request, db, code, dimension)
-        return _edit_page(view, forms.blank_form(view.dimension, view.cell, view.revision))
-
-    @post("/cell/{code:str}/{dimension:str}", opt=EDITORS, sync_to_thread=True, status_code=303)
-    def save(
-        self,
-        request: Request[Any, Any, Any],
-        code: FromPath[str],
-        dimension: FromPath[str],
-        data: FormData,
-        db: DbSession,
-        platform: PlatformDep,
-    ) -> Template | Redirect:
-        """Check and save a cell; the form comes back with every problem beside its input."""
-        view = self._editable(request, db, code, dimension)
-        submitted = forms.read_form(view.dimension, data)
-        if submitted.revision is None:
-            db.rollback()
-            form = forms.with_errors(submitted, {"revision": [REVISION_MISSING]})
-            return _edit_page(view, form, status=HTTP_422_UNPROCESSABLE_ENTITY)
-        try:
-            change = service.update_cell(
-                db,
-                _actor(request),
-                view.jurisdiction.code,
-                view.dimension.id,
-                submitted.fields,
-                submitted.reason,
-                source="web",
-                revision=submitted.revision,
-            )
-        except EntryInvalid as exc:
-            db.rollback()
-            errors = _with_field_errors(view, submitted, exc.errors)
-            form = forms.with_errors(submitted, errors)
-            return _edit_page(view, form, status=HTTP_422_UNPROCESSABLE_ENTITY)
-        except MatrixConflict as exc:
-            db.rollback()
-            return _edit_page(view, submitted.form, conflict=exc.message, status=HTTP_409_CONFLICT)
-        db.commit()
-        where = f"/policy/cell/{view.jurisdiction.code}/{view.dimension.id}"
-        if change is None:
-            return _redirect(platform, where, MatrixError.NOTHING_CHANGED.value, "info")
-        parts = ", ".join(change.changed_fields())
-        message = f"Saved {view.jurisdiction.code}/{view.dimension.id} (changed: {parts})."
-        return _redirect(platform, where, message, "success")
-
-    def _editable(
-        self, request: Request[Any, Any, Any], db: DbSession, code: str, dimension: str
-    ) -> service.CellView:
-        """The cell, if it is entered by people and this person may edit it."""
-        view = service.cell_view(db, code, dimension)
-        if view.dimension.computed:
-            raise MatrixProblem(MatrixError.COMPUTED, dimension=view.dimension.id)
-        service.ensure_may_edit(_actor(request), view.jurisdiction)
-        return view
 
     @get("/changes", opt=READERS, sync_to_thread=True)
     def changes(
@@ -288,7 +185,7 @@ class PolicyPages(Controller):
         values = {key: str(data.get(key, "")) for key in ("code", "name", "region")}
         try:
             added = service.add_jurisdiction(
-                db, _actor(request), values["code"], values["name"], values["region"]
+                db, actor_of(request), values["code"], values["name"], values["region"]
             )
         except EntryInvalid as exc:
             db.rollback()
@@ -298,7 +195,89 @@ class PolicyPages(Controller):
             return _country_page(values, {"code": [exc.message]}, HTTP_409_CONFLICT)
         db.commit()
         message = f"{added.name} ({added.code}) is now a column of the matrix."
-        return _redirect(platform, "/policy", message, "success")
+        return redirect_with_flash(platform, "/policy", message, "success")
+
+
+def _cell_view(code: FromPath[str], dimension: FromPath[str], db: DbSession) -> service.CellView:
+    """The cell the path names, with its history."""
+    return service.cell_view(db, code, dimension)
+
+
+def _ensure_editable(request: Request[Any, Any, Any], view: service.CellView) -> None:
+    """Refuse a cell that the platform computes, or that this person may not edit."""
+    if view.dimension.computed:
+        raise MatrixProblem(MatrixError.COMPUTED, dimension=view.dimension.id)
+    service.ensure_may_edit(actor_of(request), view.jurisdiction)
+
+
+class CellPages(Controller):
+    """The pages of one cell: what it holds, and its edit form."""
+
+    path = "/policy/cell/{code:str}/{dimension:str}"
+    include_in_schema = False
+    dependencies = MappingProxyType({"view": Provide(_cell_view, sync_to_thread=True)})
+
+    @get("/", opt=READERS, sync_to_thread=False)
+    def cell(self, request: Request[Any, Any, Any], view: CellViewDep) -> Template:
+        """One cell: its content field by field, its sources and its history."""
+        return Template(
+            template_name="policy/cell.html",
+            context={
+                "title": f"{view.jurisdiction.code} · {view.dimension.id} {view.dimension.label}",
+                "view": view,
+                "may_edit": not view.dimension.computed
+                and service.may_edit(actor_of(request), view.jurisdiction),
+            },
+        )
+
+    @get("/edit", opt=EDITORS, sync_to_thread=False)
+    def edit(self, request: Request[Any, Any, Any], view: CellViewDep) -> Template:
+        """The edit form of a cell, filled with what it holds now."""
+        _ensure_editable(request, view)
+        return _edit_page(view, forms.blank_form(view.dimension, view.cell, view.revision))
+
+    @post("/", opt=EDITORS, sync_to_thread=True, status_code=303)
+    def save(
+        self,
+        request: Request[Any, Any, Any],
+        view: CellViewDep,
+        data: FormData,
+        db: DbSession,
+        platform: PlatformDep,
+    ) -> Template | Redirect:
+        """Check and save a cell; the form comes back with every problem beside its input."""
+        _ensure_editable(request, view)
+        submitted = forms.read_form(view.dimension, data)
+        if submitted.revision is None:
+            db.rollback()
+            form = forms.with_errors(submitted, {"revision": [REVISION_MISSING]})
+            return _edit_page(view, form, status=HTTP_422_UNPROCESSABLE_ENTITY)
+        try:
+            change = service.update_cell(
+                db,
+                actor_of(request),
+                view.jurisdiction.code,
+                view.dimension.id,
+                submitted.fields,
+                submitted.reason,
+                source="web",
+                revision=submitted.revision,
+            )
+        except EntryInvalid as exc:
+            db.rollback()
+            errors = _with_field_errors(view, submitted, exc.errors)
+            form = forms.with_errors(submitted, errors)
+            return _edit_page(view, form, status=HTTP_422_UNPROCESSABLE_ENTITY)
+        except MatrixConflict as exc:
+            db.rollback()
+            return _edit_page(view, submitted.form, conflict=exc.message, status=HTTP_409_CONFLICT)
+        db.commit()
+        where = f"/policy/cell/{view.jurisdiction.code}/{view.dimension.id}"
+        if change is None:
+            return redirect_with_flash(platform, where, MatrixError.NOTHING_CHANGED.value, "info")
+        parts = ", ".join(change.changed_fields())
+        message = f"Saved {view.jurisdiction.code}/{view.dimension.id} (changed: {parts})."
+        return redirect_with_flash(platform, where, message, "success")
 
 
 REVISION_MISSING = (
@@ -357,4 +336,4 @@ def _country_page(
     )
 
 
-route_handlers: list[ControllerRouterHandler] = [PolicyPages]
+route_handlers: list[ControllerRouterHandler] = [PolicyPages, CellPages]

@@ -1,26 +1,14 @@
-"""The policy matrix as an .xlsx workbook: its layout, the export, and the plan an import applies.
+"""The policy matrix as an .xlsx workbook: the export.
 
-Sheets, in this order:
-
-- **Matrix**: row 1 holds ``dimension``, ``label``, ``part`` and then one jurisdiction
-  code per column; row 2 the jurisdictions' names (not read back). From row 3, one row
-  per dimension part: ``status``, ``as_of``, ``notes`` and ``value.<field>`` for each
-  field of the dimension that is entered (computed dimensions and fields are left out).
-- **Evidence**: one row per source: jurisdiction, dimension, n (its order in the
-  cell), then the evidence fields; the URL is a working link.
-- **Dimensions** and **History**: for reading only; the import ignores them.
-
-The import (:mod:`policy_matrix.workbook_import`) reads Matrix and Evidence back
-into an :class:`ImportPlan`; :func:`apply_plan` writes it as one change set.
+The sheets and how values are written are in :mod:`policy_matrix.workbook_layout`.
 No text ever becomes a formula: every text cell is written as a string cell.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, date
+from collections.abc import Iterable, Sequence
+from datetime import UTC
 from typing import Any
 
 from openpyxl import Workbook
@@ -28,23 +16,28 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, NamedStyle, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from policy_matrix import history, service
-from policy_matrix.catalogue import STATUSES, Catalogue, Dimension, Field, catalogue
-from policy_matrix.models import PolicyChange, PolicyEntry
-from policy_matrix.values import CONFIDENCES, EVIDENCE_FIELDS, EVIDENCE_TYPES, Cell, Evidence
+from policy_matrix.catalogue import STATUSES, Catalogue, Dimension, catalogue
+from policy_matrix.models import PolicyChange
+from policy_matrix.values import CONFIDENCES, EVIDENCE_FIELDS, EVIDENCE_TYPES, Cell
+from policy_matrix.workbook_layout import (
+    DIMENSIONS,
+    EVIDENCE,
+    EVIDENCE_HEADERS,
+    FIRST_JURISDICTION_COLUMN,
+    HISTORY,
+    MATRIX,
+    MATRIX_HEADERS,
+    WorkbookValue,
+    editable_dimensions,
+    field_hint,
+    part_value,
+    parts_of,
+)
+from policy_matrix.workbook_plan import differences
 
-MATRIX = "Matrix"
-EVIDENCE = "Evidence"
-DIMENSIONS = "Dimensions"
-HISTORY = "History"
-MATRIX_HEADERS = ("dimension", "label", "part")
-FIRST_JURISDICTION_COLUMN = len(MATRIX_HEADERS) + 1
-EVIDENCE_HEADERS = ("jurisdiction", "dimension", "n", *EVIDENCE_FIELDS)
-CELL_PARTS = ("status", "as_of", "notes")
-ITEM_SEPARATOR = " | "  # between the fields of one item of a list of objects (PM03 bodies)
-IMPORT_SOURCE = "import"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # Fills only help the eye: the status text stays in every cell.
@@ -62,42 +55,6 @@ KEY_STYLE = "mc key"
 VALUE_STYLE = "mc value"
 LINK_STYLE = "mc link"
 
-WorkbookValue = str | int | float | bool | None
-
-
-def editable_dimensions(cat: Catalogue | None = None) -> tuple[Dimension, ...]:
-    """The dimensions that have rows in the Matrix sheet (computed ones are left out)."""
-    return tuple(d for d in (cat or catalogue()).dimensions if not d.computed)
-
-
-def parts_of(dimension: Dimension) -> tuple[str, ...]:
-    """The Matrix rows of one dimension, in order."""
-    return (*CELL_PARTS, *(f"value.{f.name}" for f in dimension.entered_fields))
-
-
-def field_hint(field: Field) -> str:
-    """How a value of this field is written in its workbook cell."""
-    if field.type == "enum":
-        return "one of: " + ", ".join(field.choices)
-    if field.type == "multi_enum":
-        return "any of, separated by spaces: " + " ".join(field.choices)
-    if field.type == "list" and field.items is not None:
-        parts = ITEM_SEPARATOR.join(field.items)
-        choices = "; ".join(
-            f"{name}: {', '.join(sub.choices)}" for name, sub in field.items.items() if sub.choices
-        )
-        return f"one per line, as {parts}" + (f" ({choices})" if choices else "")
-    hints = {
-        "list": "one per line",
-        "boolean": "TRUE or FALSE",
-        "integer": "a whole number",
-        "number": "a number",
-        "url": "a web address",
-        "text": "text",
-    }
-    unit = f" ({field.unit})" if field.unit else ""
-    return hints.get(field.type, field.type) + unit
-
 
 def part_label(dimension: Dimension, part: str) -> str:
     if part == "status":
@@ -108,171 +65,6 @@ def part_label(dimension: Dimension, part: str) -> str:
         return "Notes"
     field = dimension.fields[part.removeprefix("value.")]
     return f"{field.label} ({field_hint(field)})"
-
-
-def field_value(field: Field, value: Any) -> WorkbookValue:
-    """One typed value as its workbook cell holds it."""
-    if value is None:
-        return None
-    if field.type == "multi_enum":
-        return " ".join(str(v) for v in value)
-    if field.type == "list":
-        return "\n".join(_item_text(field, item) for item in value) or None
-    if isinstance(value, bool | int | float | str):
-        return value
-    return str(value)
-
-
-def _item_text(field: Field, item: Any) -> str:
-    if field.items is None or not isinstance(item, Mapping):
-        return str(item)
-    return ITEM_SEPARATOR.join(text_of(item.get(name)) for name in field.items)
-
-
-def part_value(dimension: Dimension, cell: Cell, part: str) -> WorkbookValue:
-    """What the Matrix sheet holds for one part of a cell."""
-    if part == "status":
-        return cell.status
-    if part == "as_of":
-        return cell.as_of or None
-    if part == "notes":
-        return cell.notes or None
-    name = part.removeprefix("value.")
-    return field_value(dimension.fields[name], (cell.value or {}).get(name))
-
-
-def text_of(value: WorkbookValue) -> str:
-    """A workbook value as one would read it in the sheet ("" for an empty cell)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    return str(value)
-
-
-@dataclass(frozen=True)
-class Difference:
-    """One part of a cell that an import changes, as the workbook shows it."""
-
-    part: str  # status, as_of, notes, value.<field>, evidence[n], evidence[n].<field>
-    old: str
-    new: str
-
-
-def _source_text(evidence: Evidence | None) -> str:
-    if evidence is None:
-        return ""
-    return f"{evidence.title} <{evidence.url}>" if evidence.url else evidence.title
-
-
-def differences(dimension: Dimension, old: Cell, new: Cell) -> tuple[Difference, ...]:
-    """Every part that differs between two contents of a cell, in workbook order."""
-    found = [
-        Difference(part, text_of(before), text_of(after))
-        for part in parts_of(dimension)
-        if (before := part_value(dimension, old, part))
-        != (after := part_value(dimension, new, part))
-    ]
-    for index in range(max(len(old.evidence), len(new.evidence))):
-        was = old.evidence[index] if index < len(old.evidence) else None
-        becomes = new.evidence[index] if index < len(new.evidence) else None
-        if was is None or becomes is None:
-            found.append(
-                Difference(f"evidence[{index + 1}]", _source_text(was), _source_text(becomes))
-            )
-            continue
-        found.extend(
-            Difference(f"evidence[{index + 1}].{name}", getattr(was, name), getattr(becomes, name))
-            for name in EVIDENCE_FIELDS
-            if getattr(was, name) != getattr(becomes, name)
-        )
-    return tuple(found)
-
-
-@dataclass(frozen=True)
-class PlannedChange:
-    """One cell an import changes: as it is, as it will be, and the parts that differ."""
-
-    jurisdiction: str
-    dimension: str
-    old: Cell
-    new: Cell
-    revision: int  # the cell's revision when the workbook was read (0: never written)
-    differences: tuple[Difference, ...]
-
-    @classmethod
-    def of(
-        cls, jurisdiction: str, dimension: Dimension, old: Cell, new: Cell, revision: int
-    ) -> PlannedChange:
-        return cls(jurisdiction, dimension.id, old, new, revision, differences(dimension, old, new))
-
-    @property
-    def parts(self) -> tuple[str, ...]:
-        return tuple(d.part for d in self.differences)
-
-
-@dataclass(frozen=True)
-class ImportPlan:
-    """The cells a checked workbook changes; unchanged cells are not listed."""
-
-    changes: tuple[PlannedChange, ...]
-    cells_read: int = 0  # cells the workbook gave, changed or not
-
-    def payload(self) -> dict[str, Any]:
-        """The plan as JSON: each changed cell's new content and the revision it replaces."""
-        cells = [
-            {
-                "jurisdiction": c.jurisdiction,
-                "dimension": c.dimension,
-                "revision": c.revision,
-                "new": c.new.snapshot(),
-            }
-            for c in self.changes
-        ]
-        return {"cells_read": self.cells_read, "cells": cells}
-
-
-def revisions(session: Session) -> dict[tuple[str, str], int]:
-    """Each written cell's revision: an apply refuses cells changed since the plan was made."""
-    rows = session.exec(
-        select(PolicyEntry.jurisdiction, PolicyEntry.dimension, PolicyEntry.revision)
-    )
-    return {(code, dimension): revision for code, dimension, revision in rows}
-
-
-def plan_from_payload(session: Session, payload: Mapping[str, Any]) -> ImportPlan:
-    """A plan again from :meth:`ImportPlan.payload`, against the matrix as it is now."""
-    current = service.matrix(session)
-    changes = []
-    for item in payload["cells"]:
-        code = service.get_jurisdiction(session, str(item["jurisdiction"])).code
-        dimension = service.dimension_of(str(item["dimension"]))
-        new = Cell.from_snapshot(item["new"])
-        revision = item["revision"]
-        if not isinstance(revision, int):
-            raise ValueError("revision")
-        changes.append(
-            PlannedChange.of(code, dimension, current.cell(code, dimension.id), new, revision)
-        )
-    return ImportPlan(tuple(changes), int(payload["cells_read"]))
-
-
-def apply_plan(
-    session: Session,
-    actor: service.Actor,
-    plan: ImportPlan,
-    reason: str,
-    today: date | None = None,
-) -> tuple[history.Change, ...]:
-    """Write the plan as one change set with source "import" (every cell is checked again)."""
-    edits = [
-        service.Edit(c.jurisdiction, c.dimension, c.new.snapshot(), c.revision)
-        for c in plan.changes
-    ]
-    return service.apply_changes(session, actor, edits, reason, IMPORT_SOURCE, today)
-
-
-# The export
 
 
 def export_workbook(session: Session) -> bytes:

@@ -31,11 +31,9 @@ from litestar.status_codes import (
     HTTP_422_UNPROCESSABLE_ENTITY,
 )
 
-from microcasa.auth.guards import current_identity
-from microcasa.auth.roles import Role, allow
 from microcasa.db import utcnow
 from microcasa.deps import DbSession, PlatformDep
-from microcasa.flash import with_flash
+from microcasa.spreadsheet import MAX_FILE_BYTES
 from policy_matrix.errors import (
     EntryInvalid,
     MatrixConflict,
@@ -44,18 +42,13 @@ from policy_matrix.errors import (
     MatrixProblem,
 )
 from policy_matrix.service import Actor
-from policy_matrix.workbook import (
-    XLSX_MEDIA_TYPE,
-    ImportPlan,
-    apply_plan,
-    export_workbook,
-    plan_from_payload,
-)
-from policy_matrix.workbook_import import MAX_FILE_BYTES, WorkbookInvalid, read_workbook
+from policy_matrix.web import EDITORS, READERS, actor_of, redirect_with_flash
+from policy_matrix.workbook import XLSX_MEDIA_TYPE, export_workbook
+from policy_matrix.workbook_errors import WorkbookInvalid
+from policy_matrix.workbook_import import read_workbook
+from policy_matrix.workbook_plan import ImportPlan, apply_plan, plan_from_payload
 from survey.tokens import digest
 
-READERS = allow(Role.ADMIN, Role.RESEARCHER, Role.COORDINATOR, Role.ORGANISER)
-EDITORS = allow(Role.ADMIN, Role.RESEARCHER, Role.COORDINATOR)
 UploadData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -97,12 +90,6 @@ def verified_plan(
     if body.get("actor") != actor.id or not timedelta(0) <= now - issued <= PLAN_MAX_AGE:
         return None
     return payload if isinstance(payload, dict) else None
-
-
-def _actor(request: Request[Any, Any, Any]) -> Actor:
-    identity = current_identity(request)
-    assert identity is not None, "staff routes are guarded"
-    return Actor.of(identity)
 
 
 def _upload_page(actor: Actor, status_code: int = 200, **context: Any) -> Template:
@@ -153,13 +140,13 @@ class WorkbookController(Controller):
 
     @get("/import", opt=EDITORS, sync_to_thread=False)
     def upload_page(self, request: Request[Any, Any, Any]) -> Template:
-        return _upload_page(_actor(request))
+        return _upload_page(actor_of(request))
 
     @post("/import", opt=EDITORS, sync_to_thread=True, status_code=200)
     def upload(
         self, request: Request[Any, Any, Any], data: UploadData, platform: PlatformDep
     ) -> Template:
-        actor = _actor(request)
+        actor = actor_of(request)
         upload = data.get("file")
         if not isinstance(upload, UploadFile) or not upload.filename:
             return _upload_page(actor, HTTP_422_UNPROCESSABLE_ENTITY, problem=NO_FILE)
@@ -180,7 +167,7 @@ class WorkbookController(Controller):
         db: DbSession,
         platform: PlatformDep,
     ) -> Template | Redirect:
-        actor = _actor(request)
+        actor = actor_of(request)
         token = str(data.get("plan") or "")
         payload = verified_plan(platform.secret_key, actor, token, utcnow())
         if payload is None:
@@ -209,13 +196,8 @@ class WorkbookController(Controller):
             return _upload_page(actor, code, problem=f"{exc.message} {NOT_APPLIED}")
         db.commit()
         count = len(written)
-        return with_flash(
-            Redirect(path="/policy", status_code=303),
-            platform.secret_key,
-            f"{count} cell{'' if count == 1 else 's'} changed.",
-            "success",
-            platform.settings.secure_cookies,
-        )
+        message = f"{count} cell{'' if count == 1 else 's'} changed."
+        return redirect_with_flash(platform, "/policy", message, "success")
 
 
 route_handlers = [WorkbookController]

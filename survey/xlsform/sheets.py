@@ -1,4 +1,4 @@
-"""Reading a workbook into plain sheets, safely: size, zip and row limits come first.
+"""Reading a workbook into plain sheets, safely (:func:`microcasa.spreadsheet.open_xlsx`).
 
 Two sources give the same :class:`Sheet` objects: an uploaded .xlsx, and
 markdown tables (the readable text form of a questionnaire, and how tests write
@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import io
 import re
-import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from microcasa.spreadsheet import Refusal, XlsxRefused, open_xlsx
 from survey.xlsform.errors import FormError, FormInvalid, issue
 
-MAX_FILE_BYTES = 10 * 1024 * 1024
-MAX_UNPACKED_BYTES = 100 * 1024 * 1024
-MAX_ROWS = 5000
-MAX_COLUMNS = 300
+MAX_ROWS = 5000  # under the header row
 
 
 @dataclass(frozen=True)
@@ -51,87 +49,34 @@ def _cell_text(value: Any) -> str:
     return str(value).strip()
 
 
-def _check_zip(data: bytes) -> None:
-    if len(data) > MAX_FILE_BYTES:
-        raise FormInvalid(
-            [
-                issue(
-                    FormError.TOO_LARGE,
-                    size=round(len(data) / 1048576, 1),
-                    limit=MAX_FILE_BYTES // 1048576,
-                )
-            ]
-        )
-    if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise FormInvalid([issue(FormError.NOT_XLSX)])
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            members = archive.infolist()
-            names = {member.filename for member in members}
-            if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
-                raise FormInvalid([issue(FormError.NOT_XLSX)])
-            unpacked = sum(member.file_size for member in members)
-    except FormInvalid:
-        raise
-    except Exception as exc:  # a damaged zip directory raises unexpected exception types
-        raise FormInvalid([issue(FormError.CORRUPT, reason=_reason(exc))]) from None
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise FormInvalid([issue(FormError.ZIP_BOMB, limit=MAX_UNPACKED_BYTES // 1048576)])
+_ERRORS = {
+    Refusal.TOO_LARGE: FormError.TOO_LARGE,
+    Refusal.NOT_XLSX: FormError.NOT_XLSX,
+    Refusal.CORRUPT: FormError.CORRUPT,
+    Refusal.ZIP_BOMB: FormError.ZIP_BOMB,
+}
 
 
 def read_workbook(data: bytes) -> list[Sheet]:
     """Every sheet of an .xlsx as text, or FormInvalid for an unsafe or broken file."""
-    _check_zip(data)
-    # openpyxl parses with defusedxml when it is installed (a dependency of the
-    # platform), which refuses entity expansion and external entities (XXE).
-    from openpyxl import load_workbook
-
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for broken files
-        raise FormInvalid([issue(FormError.CORRUPT, reason=_reason(exc))]) from None
-    try:
-        return [_read_sheet(sheet) for sheet in workbook.worksheets]
-    except FormInvalid:
-        raise
-    except Exception as exc:
-        raise FormInvalid([issue(FormError.CORRUPT, reason=_reason(exc))]) from None
-    finally:
-        workbook.close()
+        with open_xlsx(data, MAX_ROWS + 1) as sheets:  # the header row comes on top
+            return [_sheet(name, rows) for name, rows in sheets.items()]
+    except XlsxRefused as refused:
+        if refused.refusal is Refusal.TOO_MANY_ROWS:
+            found = issue(FormError.TOO_MANY_ROWS, sheet=refused.details["sheet"], limit=MAX_ROWS)
+        else:
+            found = issue(_ERRORS[refused.refusal], **refused.details)
+        raise FormInvalid([found]) from None
 
 
-def _reason(exc: BaseException) -> str:
-    """Why openpyxl could not read the file, in words for the form author."""
-    # Imported here so that a missing install fails loudly on the first upload.
-    from defusedxml import DefusedXmlException
-
-    cause: BaseException | None = exc
-    seen: set[int] = set()
-    while cause is not None and id(cause) not in seen:
-        if isinstance(cause, DefusedXmlException):
-            # openpyxl's own message ("could not read strings from None") says nothing.
-            return "it declares XML entities, which a workbook saved by Excel never does"
-        seen.add(id(cause))
-        cause = cause.__cause__ or cause.__context__
-    text = str(exc).splitlines()[0][:200] if str(exc) else ""
-    return text or type(exc).__name__
-
-
-def _read_sheet(worksheet: Any) -> Sheet:
-    name = str(worksheet.title)
-    headers: tuple[str, ...] = ()
+def _sheet(name: str, values: Iterator[tuple[Any, ...]]) -> Sheet:
+    headers = tuple(_cell_text(value) for value in next(values, ()))
     rows: list[Row] = []
-    for number, values in enumerate(
-        worksheet.iter_rows(values_only=True, max_col=MAX_COLUMNS), start=1
-    ):
-        if number == 1:
-            headers = tuple(_cell_text(value) for value in values)
-            continue
-        if number > MAX_ROWS + 1:
-            raise FormInvalid([issue(FormError.TOO_MANY_ROWS, sheet=name, limit=MAX_ROWS)])
+    for number, row in enumerate(values, start=2):
         cells = {
             header: text
-            for header, text in zip(headers, (_cell_text(v) for v in values), strict=False)
+            for header, text in zip(headers, (_cell_text(v) for v in row), strict=False)
             if text and header
         }
         if cells:

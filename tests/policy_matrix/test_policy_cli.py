@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from microcasa.cli import main
 from microcasa.db import Database
 from policy_matrix import service
-from policy_matrix.workbook import DIMENSIONS, EVIDENCE, HISTORY, MATRIX
+from policy_matrix.workbook_layout import DIMENSIONS, EVIDENCE, HISTORY, MATRIX
 from tests.conftest import TEST_SECRET
 from tests.policy_matrix.test_workbook import edited, history_count, place, set_cell
 from tests.survey.fieldwork_support import staff

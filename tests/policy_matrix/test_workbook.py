@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from sqlmodel import col, func, select
 
 from microcasa.auth.roles import Role
@@ -16,17 +16,12 @@ from microcasa.db import Database
 from policy_matrix import service
 from policy_matrix.errors import EntryInvalid, MatrixConflict
 from policy_matrix.models import PolicyChange
-from policy_matrix.workbook import (
-    DIMENSIONS,
-    EVIDENCE,
-    HISTORY,
-    MATRIX,
-    Difference,
-    ImportPlan,
-    apply_plan,
-    export_workbook,
-)
-from policy_matrix.workbook_import import MAX_ROWS, WorkbookInvalid, read_workbook
+from policy_matrix.workbook import export_workbook
+from policy_matrix.workbook_errors import WorkbookInvalid
+from policy_matrix.workbook_import import MAX_ROWS, read_workbook
+from policy_matrix.workbook_layout import DIMENSIONS, EVIDENCE, HISTORY, MATRIX
+from policy_matrix.workbook_plan import Difference, ImportPlan, apply_plan
+from tests.microcasa.test_spreadsheet import workbook
 
 RESEARCHER = service.Actor(101, "res@uni.example", Role.RESEARCHER)
 COORDINATOR_ID = service.Actor(102, "koord@uni.example", Role.COORDINATOR, "ID")
@@ -293,18 +288,6 @@ def test_a_status_without_a_source_points_at_the_status(bundled: Database) -> No
     ]
 
 
-def _workbook(**sheets: list[list[object]]) -> bytes:
-    book = Workbook()
-    book.remove(book.active)
-    for name, rows in sheets.items():
-        sheet = book.create_sheet(name)
-        for row in rows:
-            sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
 def test_files_that_are_not_matrix_workbooks_are_refused(bundled: Database) -> None:
     assert problems(bundled, b"dimension;label;part\n") == [
         "file: The file is not an Excel workbook (.xlsx). Save it as .xlsx and upload it again."
@@ -315,7 +298,7 @@ def test_files_that_are_not_matrix_workbooks_are_refused(bundled: Database) -> N
         archive.writestr("xl/workbook.xml", "<not-a-workbook")
     (message,) = problems(bundled, broken.getvalue())
     assert message.startswith("file: The workbook cannot be opened (")
-    assert problems(bundled, _workbook(Sheet1=[["a"]])) == [
+    assert problems(bundled, workbook(Sheet1=[["a"]])) == [
         "file: The workbook has no “Matrix” sheet (it has: Sheet1). Download the workbook "
         "again and make the changes in it.",
         "file: The workbook has no “Evidence” sheet (it has: Sheet1). Download the workbook "
@@ -341,7 +324,7 @@ def test_files_that_are_not_matrix_workbooks_are_refused(bundled: Database) -> N
     rows: list[list[object]] = [["dimension", "label", "part", "MY"]]
     rows += [["PM09", "", "notes", f"row {n}"] for n in range(MAX_ROWS)]
     evidence = [["jurisdiction", "dimension", "n", "title", "url"]]
-    assert problems(bundled, _workbook(Matrix=rows, Evidence=evidence)) == [
+    assert problems(bundled, workbook(Matrix=rows, Evidence=evidence)) == [
         f"Matrix: The sheet has more than {MAX_ROWS} rows; delete the rows that are not needed."
     ]
 

@@ -14,7 +14,8 @@ from openpyxl import load_workbook
 from microcasa import flash
 from microcasa.db import Database
 from policy_matrix import service
-from policy_matrix.workbook import MATRIX, XLSX_MEDIA_TYPE
+from policy_matrix.workbook import XLSX_MEDIA_TYPE
+from policy_matrix.workbook_layout import MATRIX
 from tests.conftest import TEST_SECRET, csrf_token
 from tests.policy_matrix.test_workbook import (
     edited,
