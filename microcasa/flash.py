@@ -6,10 +6,14 @@ import base64
 import hashlib
 import hmac
 import json
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from litestar import Response
 from litestar.datastructures import Cookie
+from litestar.response import Redirect
+
+if TYPE_CHECKING:
+    from microcasa.platform import Platform
 
 FLASH_COOKIE = "mc_flash"
 CATEGORIES = frozenset({"info", "success", "warning", "error"})
@@ -54,3 +58,16 @@ def with_flash(
         )
     )
     return response
+
+
+def redirect_with_flash(
+    platform: Platform, path: str, message: str, category: str = "success"
+) -> Redirect:
+    """A 303 to ``path``, where ``message`` is shown once (after a form's POST)."""
+    return with_flash(
+        Redirect(path=path, status_code=303),
+        platform.secret_key,
+        message,
+        category,
+        platform.settings.secure_cookies,
+    )

@@ -22,6 +22,7 @@ from litestar.types import ControllerRouterHandler
 from microcasa.auth.roles import Role, allow
 from microcasa.db import utcnow
 from microcasa.deps import DbSession, PlatformDep
+from microcasa.flash import redirect_with_flash
 from policy_matrix import forms, history, indicators, service
 from policy_matrix.catalogue import THEMES, Status
 from policy_matrix.errors import (
@@ -32,7 +33,7 @@ from policy_matrix.errors import (
     MatrixProblem,
 )
 from policy_matrix.values import check_cell
-from policy_matrix.web import EDITORS, READERS, actor_of, redirect_with_flash
+from policy_matrix.web import EDITORS, READERS, actor_of
 
 MAINTAINERS = allow(Role.ADMIN, Role.RESEARCHER)  # add countries
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]

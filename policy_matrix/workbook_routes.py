@@ -33,6 +33,7 @@ from litestar.status_codes import (
 
 from microcasa.db import utcnow
 from microcasa.deps import DbSession, PlatformDep
+from microcasa.flash import redirect_with_flash
 from microcasa.spreadsheet import MAX_FILE_BYTES
 from policy_matrix.errors import (
     EntryInvalid,
@@ -42,7 +43,7 @@ from policy_matrix.errors import (
     MatrixProblem,
 )
 from policy_matrix.service import Actor
-from policy_matrix.web import EDITORS, READERS, actor_of, redirect_with_flash
+from policy_matrix.web import EDITORS, READERS, actor_of
 from policy_matrix.workbook import XLSX_MEDIA_TYPE, export_workbook
 from policy_matrix.workbook_errors import WorkbookInvalid
 from policy_matrix.workbook_import import read_workbook

@@ -20,7 +20,7 @@ from microcasa.auth.roles import Role, allow
 from microcasa.auth.service import Identity
 from microcasa.db import utcnow
 from microcasa.deps import DbSession, PlatformDep
-from microcasa.flash import with_flash
+from microcasa.flash import redirect_with_flash, with_flash
 from survey import fieldwork, invitations, responses, versions
 from survey.engine import evaluate_form
 from survey.errors import ImportRefused, SurveyError
@@ -153,12 +153,11 @@ class FieldworkController(Controller):
         invitation = _invitation(db, form_id, invitation_id)
         invitations.revoke(db, invitation)
         db.commit()
-        return with_flash(
-            Redirect(path=f"/forms/{form_id}/invitations", status_code=303),
-            platform.secret_key,
+        return redirect_with_flash(
+            platform,
+            f"/forms/{form_id}/invitations",
             f"Invitation {invitation_id} revoked; its link no longer works.",
             "success",
-            platform.settings.secure_cookies,
         )
 
     @post(
@@ -179,12 +178,11 @@ class FieldworkController(Controller):
         try:
             days = _expiry_days(data.get("expires_in_days"))
         except ValueError:
-            return with_flash(
-                Redirect(path=f"/forms/{form_id}/invitations", status_code=303),
-                platform.secret_key,
+            return redirect_with_flash(
+                platform,
+                f"/forms/{form_id}/invitations",
                 DAYS_PROBLEM,
                 "error",
-                platform.settings.secure_cookies,
             )
         token = invitations.reissue(db, platform.secret_key, invitation, days)
         db.commit()
@@ -207,12 +205,11 @@ class FieldworkController(Controller):
         db.add(questionnaire)
         db.commit()
         state = "on" if questionnaire.open_link else "off"
-        return with_flash(
-            Redirect(path=f"/forms/{form_id}/invitations", status_code=303),
-            platform.secret_key,
+        return redirect_with_flash(
+            platform,
+            f"/forms/{form_id}/invitations",
             f"The open link is {state}.",
             "success",
-            platform.settings.secure_cookies,
         )
 
     @get("/responses", opt=FOLLOWERS, sync_to_thread=True)
@@ -279,21 +276,19 @@ class FieldworkController(Controller):
         response = _response(db, form_id, response_id)
         reason = data.get("reason", "").strip()
         if not reason:
-            return with_flash(
-                Redirect(path=f"/forms/{form_id}/responses/{response_id}", status_code=303),
-                platform.secret_key,
+            return redirect_with_flash(
+                platform,
+                f"/forms/{form_id}/responses/{response_id}",
                 "Give the reason for the erasure (e.g. the respondent's request).",
                 "error",
-                platform.settings.secure_cookies,
             )
         fieldwork.erase(db, response, actor=identity.email, actor_id=identity.id, reason=reason)
         db.commit()
-        return with_flash(
-            Redirect(path=f"/forms/{form_id}/responses", status_code=303),
-            platform.secret_key,
+        return redirect_with_flash(
+            platform,
+            f"/forms/{form_id}/responses",
             f"Response {response_id} erased: answers, contact details and link are gone.",
             "success",
-            platform.settings.secure_cookies,
         )
 
 

@@ -15,7 +15,7 @@ from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
 from microcasa.auth.guards import current_identity
 from microcasa.auth.roles import Role, allow
 from microcasa.deps import DbSession, PlatformDep
-from microcasa.flash import with_flash
+from microcasa.flash import redirect_with_flash
 from survey import fieldwork, versions
 from survey.cli import outline
 from survey.errors import Refused, SurveyError, SurveyProblem
@@ -80,13 +80,11 @@ class FormsController(Controller):
                 version = published.version
                 form_id = versions.form_of(version).form_id
                 word = "published as a draft" if published.created else "was already published"
-                response = Redirect(path=f"/forms/{form_id}/{version.version}", status_code=303)
-                return with_flash(
-                    response,
-                    platform.secret_key,
+                return redirect_with_flash(
+                    platform,
+                    f"/forms/{form_id}/{version.version}",
                     f"Version {version.version} {word}.",
                     "success",
-                    platform.settings.secure_cookies,
                 )
             result = versions.read_source(content, filename)
         except FormInvalid as exc:
@@ -190,13 +188,11 @@ class FormsController(Controller):
         stored = versions.get_version(db, form_id, version)
         versions.set_status(db, stored, data.get("status", ""))
         db.commit()
-        response = Redirect(path=f"/forms/{form_id}/{version}", status_code=303)
-        return with_flash(
-            response,
-            platform.secret_key,
+        return redirect_with_flash(
+            platform,
+            f"/forms/{form_id}/{version}",
             f"Version {stored.version} is now {stored.status}.",
             "success",
-            platform.settings.secure_cookies,
         )
 
     @get("/{form_id:str}/{version:str}/source", sync_to_thread=True)

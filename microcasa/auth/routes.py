@@ -19,7 +19,7 @@ from microcasa.auth.roles import Role, allow, public, staff
 from microcasa.auth.service import Identity
 from microcasa.auth.sessions import SESSION_COOKIE
 from microcasa.deps import DbSession, PlatformDep
-from microcasa.flash import with_flash
+from microcasa.flash import redirect_with_flash
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -54,14 +54,6 @@ def _session_cookie(platform: PlatformDep, value: str, max_age: int | None) -> C
         path="/",
         max_age=max_age,
     )
-
-
-def _redirect(
-    platform: PlatformDep, path: str, message: str, category: str = "success"
-) -> Redirect:
-    response = Redirect(path=path, status_code=303)
-    with_flash(response, platform.secret_key, message, category, platform.settings.secure_cookies)
-    return response
 
 
 class LoginController(Controller):
@@ -118,7 +110,7 @@ class LoginController(Controller):
         session_id = (request.scope.get("auth") or {}).get("session_id")
         if session_id:
             platform.sessions.end(session_id)
-        response = _redirect(platform, "/login", "You are signed out.", "info")
+        response = redirect_with_flash(platform, "/login", "You are signed out.", "info")
         response.cookies.append(_session_cookie(platform, "", 0))
         return response
 
@@ -166,7 +158,7 @@ class AccountController(Controller):
                 request, db, HTTP_422_UNPROCESSABLE_ENTITY, errors={exc.field: exc.message}
             )
         # The password change ended every session, this one included: start a new one.
-        response = _redirect(platform, "/account", "Your password is changed.")
+        response = redirect_with_flash(platform, "/account", "Your password is changed.")
         response.cookies.append(_session_cookie(platform, platform.sessions.start(user), None))
         return response
 
@@ -197,7 +189,7 @@ class AccountController(Controller):
     ) -> Redirect:
         token = tokens.revoke_token(db, _identity(request).id, token_id)
         db.commit()
-        return _redirect(platform, "/account", f"The token “{token.name}” is revoked.")
+        return redirect_with_flash(platform, "/account", f"The token “{token.name}” is revoked.")
 
 
 class UserAdminController(Controller):
@@ -248,7 +240,9 @@ class UserAdminController(Controller):
                 },
                 status_code=HTTP_422_UNPROCESSABLE_ENTITY,
             )
-        return _redirect(platform, f"/admin/users/{user.id}", f"Account {user.email} created.")
+        return redirect_with_flash(
+            platform, f"/admin/users/{user.id}", f"Account {user.email} created."
+        )
 
     @get("/{user_id:int}", sync_to_thread=True)
     def show_user(self, user_id: FromPath[int], db: DbSession) -> Template:
@@ -268,9 +262,11 @@ class UserAdminController(Controller):
             db.commit()
         except AccountError as exc:
             db.rollback()
-            return _redirect(platform, f"/admin/users/{user_id}", exc.message, "error")
+            return redirect_with_flash(platform, f"/admin/users/{user_id}", exc.message, "error")
         word = "reactivated" if active else "deactivated"
-        return _redirect(platform, f"/admin/users/{user_id}", f"Account {user.email} {word}.")
+        return redirect_with_flash(
+            platform, f"/admin/users/{user_id}", f"Account {user.email} {word}."
+        )
 
     @post("/{user_id:int}/password", sync_to_thread=True, status_code=303)
     def reset_password(
@@ -288,7 +284,7 @@ class UserAdminController(Controller):
                 context={"title": "User", "account": user, "errors": {"password": exc.message}},
                 status_code=HTTP_422_UNPROCESSABLE_ENTITY,
             )
-        return _redirect(
+        return redirect_with_flash(
             platform,
             f"/admin/users/{user_id}",
             f"New password set for {user.email}; their sessions have ended.",
