@@ -7,12 +7,14 @@ from dataclasses import dataclass
 
 import click
 
+from analysis.synthetic import DEFAULT_SEED, load_synthetic
 from microcasa.auth import service
 from microcasa.db import Database
 from policy_matrix.service import load_bundled
 from survey.demo import publish_bundled_form
 
 DEMO_ADMIN_EMAIL = "admin@example.org"
+DEMO_RESPONSES = 600  # synthetic responses to the bundled questionnaire
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,7 @@ class DemoResult:
     admin_password: str | None  # None when the account existed already
     questionnaire: str  # title and version of the published questionnaire
     policy_cells: int = 0  # bundled matrix cells written now (0 when loaded before)
+    synthetic_responses: int = 0  # synthetic responses stored now (0 when loaded before)
 
 
 def load_demo(database: Database) -> DemoResult:
@@ -29,8 +32,9 @@ def load_demo(database: Database) -> DemoResult:
         version = publish_bundled_form(session)
         questionnaire = f"{version.title}, version {version.version} ({version.status})"
         cells = load_bundled(session).cells
+        synthetic = load_synthetic(session, DEMO_RESPONSES, DEFAULT_SEED)
         if service.find_user(session, DEMO_ADMIN_EMAIL) is not None:
-            return DemoResult(DEMO_ADMIN_EMAIL, None, questionnaire, cells)
+            return DemoResult(DEMO_ADMIN_EMAIL, None, questionnaire, cells, synthetic)
         password = secrets.token_urlsafe(15)
         service.create_user(
             session,
@@ -39,13 +43,17 @@ def load_demo(database: Database) -> DemoResult:
             role="admin",
             display_name="Demo admin",
         )
-    return DemoResult(DEMO_ADMIN_EMAIL, password, questionnaire, cells)
+    return DemoResult(DEMO_ADMIN_EMAIL, password, questionnaire, cells, synthetic)
 
 
 def print_demo_result(result: DemoResult) -> None:
     click.echo(f"questionnaire: {result.questionnaire}")
     loaded = f"{result.policy_cells} cells loaded" if result.policy_cells else "already loaded"
     click.echo(f"policy matrix: six countries and two reference rows ({loaded})")
+    if result.synthetic_responses:
+        click.echo(f"synthetic responses: {result.synthetic_responses} loaded (labelled synthetic)")
+    else:
+        click.echo("synthetic responses: already loaded")
     if result.admin_password is None:
         click.echo(
             f"demo admin: {result.admin_email} (exists; its password was printed when it was "

@@ -21,6 +21,7 @@ from microcasa.auth import service
 from microcasa.cli import main
 from microcasa.db import Database
 from policy_matrix.models import PolicyEntry
+from survey.models import Response
 from tests.conftest import TEST_SECRET, add_user, make_settings
 
 MICROCASA = str(Path(sys.executable).parent / "microcasa")
@@ -157,18 +158,22 @@ def test_demo_is_idempotent(database_url: str) -> None:
     first = runner.invoke(main, ["demo"], env=_env(database_url))
     assert re.search(r"demo admin: admin@example.org  password: \S{16,}", first.output)
     assert "policy matrix: six countries and two reference rows (192 cells loaded)" in first.output
+    assert "synthetic responses: 600 loaded (labelled synthetic)" in first.output
     second = runner.invoke(main, ["demo"], env=_env(database_url))
     assert second.exit_code == 0
     assert "exists" in second.output
     assert "password:" not in second.output
     assert "(already loaded)" in second.output
+    assert "synthetic responses: already loaded" in second.output
     database = Database(make_settings(database_url))
     try:
         with database.session() as session:
             stored = session.exec(select(func.count()).select_from(PolicyEntry)).one()
+            responses = session.exec(select(func.count()).select_from(Response)).one()
     finally:
         database.dispose()
     assert stored == 192  # 8 jurisdictions × 24 entered dimensions, once
+    assert responses == 600  # the synthetic responses, once
 
 
 def _free_port() -> int:
