@@ -80,7 +80,7 @@ class DataRefused(Exception):
 
 
 @dataclass(frozen=True)
-class _Table:
+class SheetRows:
     headers: tuple[str, ...]
     rows: Iterator[tuple[int, tuple[Any, ...]]]  # spreadsheet row number, cells
 
@@ -112,7 +112,7 @@ def load_external(
             size=round(len(data) / 1048576, 1),
             limit=MAX_DATA_BYTES // 1048576,
         )
-    table = _read_table(data, data_filename)
+    table = read_table(data, data_filename)
     columns, notes = _columns(form, table.headers)
     forms = [(form.version, form)]
     variables, _differences = variables_of(forms)
@@ -172,7 +172,7 @@ def load_external(
     )
 
 
-def _responses(table: _Table, columns: Mapping[int, str]) -> list[tuple[int, dict[str, Any]]]:
+def _responses(table: SheetRows, columns: Mapping[int, str]) -> list[tuple[int, dict[str, Any]]]:
     """Each non-blank row's cells by question: all read (and counted) before any is judged."""
     responses: list[tuple[int, dict[str, Any]]] = []
     for number, cells in table.rows:
@@ -263,7 +263,8 @@ def _meta(
     return errors, country, language
 
 
-def _read_table(data: bytes, filename: str) -> _Table:
+def read_table(data: bytes, filename: str) -> SheetRows:
+    """The header and rows of a CSV (UTF-8, with or without BOM) or of an .xlsx's first sheet."""
     suffix = PurePath(filename).suffix.lower()
     if suffix == ".xls":
         raise DataRefused(DataError.OLD_EXCEL)
@@ -272,7 +273,7 @@ def _read_table(data: bytes, filename: str) -> _Table:
     return _read_csv(data)
 
 
-def _read_csv(data: bytes) -> _Table:
+def _read_csv(data: bytes) -> SheetRows:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -297,7 +298,7 @@ def _read_csv(data: bytes) -> _Table:
         except csv.Error as exc:
             raise DataRefused(DataError.UNREADABLE, reason=f"row {number + 1}: {exc}") from None
 
-    return _Table(headers, rows())
+    return SheetRows(headers, rows())
 
 
 def _fit(cells: list[Any] | tuple[Any, ...], width: int) -> tuple[Any, ...]:
@@ -305,7 +306,7 @@ def _fit(cells: list[Any] | tuple[Any, ...], width: int) -> tuple[Any, ...]:
     return tuple(cells[:width]) + (None,) * (width - len(cells))
 
 
-def _read_xlsx(data: bytes) -> _Table:
+def _read_xlsx(data: bytes) -> SheetRows:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             unpacked = sum(member.file_size for member in archive.infolist())
@@ -335,7 +336,7 @@ def _read_xlsx(data: bytes) -> _Table:
         finally:
             workbook.close()
 
-    return _Table(headers, rows())
+    return SheetRows(headers, rows())
 
 
 def _header(value: Any) -> str:
