@@ -10,6 +10,7 @@ from typing import Any
 import click
 from sqlalchemy.exc import DBAPIError
 
+from analysis import cli as analysis_cli
 from microcasa import schema
 from microcasa.auth import cli as auth_cli
 from microcasa.auth.errors import AccountError
@@ -157,3 +158,4 @@ def demo() -> None:
 main.add_command(auth_cli.users)
 main.add_command(survey_cli.form)
 main.add_command(policy_cli.policy)
+main.add_command(analysis_cli.analyze)
