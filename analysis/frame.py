@@ -34,7 +34,7 @@ from survey.versions import form_of, get_questionnaire, version_key, versions_of
 # The columns every frame has besides the questions, in this order.
 META_COLUMNS = ("country", "institution_type", "language", "form_version", "completed_at")
 _JSON = tuple[Any, ...] | str | int | float | bool | dict[str, Any] | None  # any JSON value
-_CHUNK = 2000  # rows fetched at a time: memory stays flat however many responses there are
+_CHUNK = 5000  # rows fetched at a time: memory stays flat however many responses there are
 
 
 @dataclass(frozen=True)
@@ -213,11 +213,14 @@ class _Codes:
 
 
 def _codes(categories: pd.Index, values: np.ndarray) -> np.ndarray:
+    # A dict lookup per answer: several times faster than Index.get_indexer on objects.
+    position = {name: at for at, name in enumerate(categories)}
+    get = position.get
     try:
-        codes: np.ndarray = categories.get_indexer(values)
+        return np.fromiter((get(value, -1) for value in values), dtype=np.int32, count=len(values))
     except TypeError:  # picks of a version that asked it as select_multiple
-        codes = categories.get_indexer(_texts(values))
-    return codes.astype(np.int32)
+        texts = _texts(values)
+        return np.fromiter((get(text, -1) for text in texts), dtype=np.int32, count=len(texts))
 
 
 @dataclass(frozen=True)
@@ -332,7 +335,8 @@ def load_responses(session: Session, form_id: str, *, include_partial: bool = Fa
             col(Response.language),
             # As text: decoded here in one tight loop rather than by the driver row by row.
             cast(col(Response.answers), Text),
-            col(Response.completed_at),
+            # As text too: one vectorised parse instead of a timezone fix-up per row.
+            cast(col(Response.completed_at), Text),
             col(Response.status),
         )
         .where(
@@ -363,7 +367,9 @@ def load_responses(session: Session, form_id: str, *, include_partial: bool = Fa
             categories=[version for version, _form in forms],
             ordered=True,
         ),
-        "completed_at": pd.to_datetime(pd.Series(completed, dtype=object), utc=True).array,
+        "completed_at": pd.to_datetime(
+            pd.Series(completed, dtype=object), utc=True, format="ISO8601"
+        ).array,
     }
     data, notes = frame_data(answers, pd.Index(ids, dtype="int64", name="response"), meta)
     if include_partial:
