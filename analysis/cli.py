@@ -11,6 +11,7 @@ import click
 
 if TYPE_CHECKING:
     from analysis.frame import Frame
+    from analysis.weights import Weights
     from survey.xlsform import Form
 
 # pandas and scipy load only when the command runs: every other command starts faster.
@@ -45,6 +46,17 @@ def _read(path: Path) -> bytes:
 @click.option("--language", default="en", show_default=True, help="Language of the labels.")
 @click.option("--seed", type=int, help="Seed of Monte Carlo p-values [default: the report's own].")
 @click.option(
+    "--weights",
+    "population_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Weight by HEI population counts (.csv or .xlsx: country, institution_type, count).",
+)
+@click.option(
+    "--pooling",
+    type=click.Choice(["population", "equal"]),
+    help="How the Total pools weighted countries, with --weights [default: population].",
+)
+@click.option(
     "--json",
     "output",
     required=True,
@@ -59,6 +71,8 @@ def analyze(
     expression: str | None,
     language: str,
     seed: int | None,
+    population_file: Path | None,
+    pooling: str | None,
     output: Path,
 ) -> None:
     """Comparative tables of every question, with method notes and provenance, as JSON."""
@@ -71,7 +85,11 @@ def analyze(
     if form_id is None and (xlsform is None or data is None):
         _fail("--xlsform and --data go together")
     frame, form = _load(form_id, xlsform, data, language)
+    if pooling is not None and population_file is None:
+        _fail("--pooling goes with --weights FILE")
+    pooling = pooling or "population"
     _check_by(frame, by)
+    weights = None if population_file is None else _weights(frame, population_file, pooling)
     try:
         report = build_report(
             frame,
@@ -80,6 +98,7 @@ def analyze(
             seed=SEED if seed is None else seed,
             filter=expression,
             form=form,
+            weights=weights,
         )
     except FilterInvalid as exc:
         _fail(f"--filter: {exc.message}")
@@ -95,9 +114,10 @@ def analyze(
     rejected = (
         f", {count} row{'' if count == 1 else 's'} rejected" if frame.source.kind == "file" else ""
     )
+    weighted = "" if weights is None else f", weighted ({pooling} pooling)"
     click.echo(
         f"{len(report.tables)} tables of {report.provenance.n['Total']} responses "
-        f"by {by}{rejected}",
+        f"by {by}{rejected}{weighted}",
         err=True,
     )
 
@@ -130,6 +150,26 @@ def _load(
     except DataRefused as exc:
         _fail(f"{data.name}: {exc.message}")
     return frame, form
+
+
+def _weights(frame: Frame, path: Path, pooling: str) -> Weights:
+    """Post-stratification weights from a population file; its errors one per line, exit 1."""
+    from analysis.weights import POOLINGS, PopulationInvalid, post_stratify, read_population
+
+    try:
+        population = read_population(_read(path), path.name)
+    except PopulationInvalid as exc:
+        for error in exc.errors:
+            click.echo(f"microcasa: error: --weights {path.name}: {error}", err=True)
+        sys.exit(1)
+    chosen = next(p for p in POOLINGS if p == pooling)
+    return post_stratify(
+        frame.data,
+        population,
+        pooling=chosen,
+        country=frame.meta["country"],
+        institution_type=frame.meta["institution_type"],
+    )
 
 
 def _check_by(frame: Frame, by: str) -> None:

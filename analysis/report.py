@@ -34,6 +34,7 @@ from analysis.stats import (
 from analysis.table_model import LOW_BASE, TOTAL, UNWEIGHTED, Summary, Table, frozen_map
 from analysis.tables import SEED, build_tables
 from analysis.variables import Kind
+from analysis.weights import RAO_SCOTT_CHI_SQUARE, Weights
 from survey.xlsform.model import Form, text_in
 
 SCHEMA_VERSION = 1
@@ -60,6 +61,14 @@ _WHEN = {
         "by any number of groups; effect size epsilon squared, H/(n−1)."
     ),
     MANN_WHITNEY: ("Mann-Whitney U, for a Likert item by two groups; effect size rank-biserial r."),
+    RAO_SCOTT_CHI_SQUARE: (
+        "First-order Rao-Scott chi-square, for a choice question (and each option of a "
+        "select-multiple question) by group in weighted tables: Pearson's X² of the weighted "
+        "table rescaled to the unweighted N, divided by Kish's design effect 1 + CV² of the "
+        "weights of the table's respondents; df (r − 1)(c − 1); effect size Cramér's V on the "
+        "weighted proportions. Cells whose adjusted residual on that table, divided by the "
+        "square root of the design effect, exceeds ±1.96 are flagged + or −."
+    ),
     NO_TEST: (
         "No test where the data cannot support one (fewer than two groups or answers with "
         "valid values); the table's warnings say why."
@@ -123,16 +132,18 @@ def build_report(
     title: str | None = None,
     form: Form | None = None,
     synthetic: bool = False,
+    weights: Weights | None = None,
 ) -> Report:
     """The report of every analysable question of ``frame`` by ``by``.
 
     ``filter`` is an expression of :mod:`analysis.filters` (FilterInvalid when it
     names an unknown question or value). ``form`` (the newest version) gives the
     sections their labels and puts lone questions on their pages; without it a
-    section is the question's group. ``synthetic`` marks demo data.
+    section is the question's group. ``synthetic`` marks demo data. ``weights``
+    (:func:`analysis.weights.post_stratify`) makes every table weighted.
     """
     mask = filter_mask(frame, filter) if filter else None
-    tables = build_tables(frame, by=by, language=language, seed=seed, filter=mask)
+    tables = build_tables(frame, by=by, language=language, seed=seed, filter=mask, weights=weights)
     sections = _sections(frame, tables, form, language)
     provenance = _provenance(frame, by, mask, filter)
     return Report(
@@ -140,9 +151,10 @@ def build_report(
         language=language,
         seed=seed,
         sections=sections,
-        method_notes=method_notes(tables, provenance, seed=seed),
+        method_notes=method_notes(tables, provenance, seed=seed, weights=weights),
         provenance=provenance,
         synthetic=synthetic,
+        weighting=UNWEIGHTED if weights is None else weights.label,
     )
 
 
@@ -212,8 +224,14 @@ def _tests(tables: Sequence[Table]) -> list[TestResult]:
     return found
 
 
-def method_notes(tables: Sequence[Table], provenance: Provenance, *, seed: int) -> tuple[str, ...]:
-    """The method notes, in words, of what these tables actually did."""
+def method_notes(
+    tables: Sequence[Table],
+    provenance: Provenance,
+    *,
+    seed: int,
+    weights: Weights | None = None,
+) -> tuple[str, ...]:
+    """The method notes, in words, of what these tables actually did (with ``weights``, if any)."""
     notes = [
         f"Data: {provenance.source}",
         f"Form version{'s' if len(provenance.versions) > 1 else ''}: "
@@ -225,9 +243,19 @@ def method_notes(tables: Sequence[Table], provenance: Provenance, *, seed: int) 
             f"to {(provenance.fieldwork_end or '')[:10]}."
         )
     counts = ", ".join(f"{g} {n}" for g, n in provenance.n.items() if g != TOTAL)
+    pooled = (
+        "unweighted"
+        if weights is None
+        else "weighted, "
+        + (
+            "countries in proportion to their numbers of HEIs"
+            if weights.pooling == "population"
+            else "every country with the same total weight"
+        )
+    )
     notes.append(
         f"Columns: responses grouped by {provenance.by} ({counts}); the Total column pools "
-        f"all {provenance.n.get(TOTAL, 0)} unweighted. Responses without a valid value of "
+        f"all {provenance.n.get(TOTAL, 0)} {pooled}. Responses without a valid value of "
         f"{provenance.by} are left out."
     )
     if provenance.filter:
@@ -238,7 +266,13 @@ def method_notes(tables: Sequence[Table], provenance: Provenance, *, seed: int) 
     notes.append(
         "User-missing answers (“don't know”, “not applicable”, “refused”) are shown as rows of "
         "their own but are outside the valid N: never in a percentage, a median, a mean or a "
-        "test. Percentages are of the valid N, with 95% Wilson intervals."
+        "test. "
+        + (
+            "Percentages are of the valid N, with 95% Wilson intervals."
+            if weights is None
+            else "Percentages are weighted, of the valid N, with 95% Wilson intervals on "
+            "Kish's effective n; counts and N are unweighted."
+        )
     )
     tests = _tests(tables)
     names = [name for name in _WHEN if any(test.name == name for test in tests)]
@@ -275,10 +309,33 @@ def method_notes(tables: Sequence[Table], provenance: Provenance, *, seed: int) 
         "question its smallest Holm-adjusted p)."
     )
     notes.append(f"Low base: a column whose valid N is below {LOW_BASE} is flagged.")
-    notes.append("Weighting: unweighted; every response counts once.")
+    notes.extend(_weighting_notes(weights))
     versions = software_versions()
     notes.append("Software: " + ", ".join(f"{name} {v}" for name, v in versions.items()) + ".")
     return tuple(notes)
+
+
+_ONE_CELL = ", weighted as one cell"
+
+
+def _weighting_notes(weights: Weights | None) -> list[str]:
+    if weights is None:
+        return ["Weighting: unweighted; every response counts once."]
+    effects = "; ".join(
+        f"{c.country} {c.design_effect:.2f} ({c.respondents} respondents, n_eff "
+        f"{c.effective_n:.1f}, {c.population} HEIs{_ONE_CELL if c.collapsed else ''})"
+        for c in weights.countries
+    )
+    pooling = "population" if weights.pooling == "population" else "equal"
+    notes = [
+        f"Weighting: {weights.describe()} Pooling rule: {pooling}.",
+        f"Design effects of the weights (Kish, 1 + CV²), by country: {effects or 'none'}.",
+        "Weighted tables leave out responses without a weight. Likert medians, means and rank "
+        "tests, and numeric summaries and tests, are unweighted; a Likert table's percentages "
+        "and top-2-box share are weighted.",
+    ]
+    notes.extend(f"Weighting: {warning}" for warning in weights.warnings)
+    return notes
 
 
 def _number(value: float | int | None) -> float | int | None:
@@ -373,6 +430,11 @@ def _table_json(table: Table, section: Section) -> dict[str, Any]:
         "warnings": list(table.warnings),
         "notes": list(table.notes),
         "weighting": table.weighting,
+        **(
+            {"effective_n": {g: _number(table.effective_n.get(g)) for g in table.groups}}
+            if table.effective_n is not None
+            else {}
+        ),
     }
 
 

@@ -87,11 +87,13 @@ class Summary:
 class Table:
     """A question by a grouping (countries by default), plus a Total column.
 
-    ``groups`` ends with "Total", which pools every group unweighted. ``n_base``
+    ``groups`` ends with "Total", which pools every group (unweighted, or under the
+    weights' pooling rule: ``weighting`` names it). ``n_base``
     counts respondents who gave any answer, user-missing included; ``n_valid``
     those who gave a valid one, the base of every percentage. ``warnings`` are
     sentences for footnotes (the test's own warnings included); ``notes`` say how
-    the base was chosen (a filter, suppression).
+    the base was chosen (a filter, suppression). In a weighted table, percentages
+    and CIs are weighted (Wilson on ``effective_n``), counts and N stay unweighted.
     """
 
     question: str
@@ -114,6 +116,7 @@ class Table:
     notes: tuple[str, ...] = ()
     weighting: str = UNWEIGHTED
     suppressed_below: int | None = None
+    effective_n: Mapping[str, float] | None = None  # Kish n_eff of the valid base, if weighted
 
     @property
     def p(self) -> float | None:

@@ -6,6 +6,13 @@ know", "not applicable") are rows of their own but outside the valid base: never
 in a percentage, a median, a mean or a test. The test is chosen by the
 question's kind (see docs/analysis.md, "Comparative tables"); the Total column
 pools all groups unweighted.
+
+With ``weights`` (:func:`analysis.weights.post_stratify`), percentages are
+weighted (Total under the weights' pooling rule), CIs are Wilson's on Kish's
+effective n, counts and N stay unweighted, and a categorical or select-multiple
+test is the first-order Rao-Scott chi-square. Likert medians, means and rank
+tests and numeric summaries stay unweighted, and a table warning says so.
+Respondents without a weight are left out of weighted tables.
 """
 
 from __future__ import annotations
@@ -40,6 +47,7 @@ from analysis.table_model import (
     BELOW,
     LOW_BASE,
     TOTAL,
+    UNWEIGHTED,
     OptionRow,
     Row,
     Summary,
@@ -47,7 +55,14 @@ from analysis.table_model import (
     frozen_map,
     suppress,
 )
-from analysis.variables import Kind, Variable, scores
+from analysis.variables import Kind, Variable, VariableChoice, scores
+from analysis.weights import (
+    Weights,
+    kish_design_effect,
+    kish_effective_n,
+    rao_scott,
+    weighted_percent,
+)
 
 __all__ = [
     "TOTAL",
@@ -76,6 +91,7 @@ class _Base:
     labels: Mapping[str, str]
     warnings: tuple[str, ...]
     notes: tuple[str, ...]
+    weights: NDArray[np.float64] | None = None  # aligned with data; all finite and positive
 
 
 def build_table(
@@ -86,19 +102,21 @@ def build_table(
     language: str = "en",
     seed: int = SEED,
     filter: pd.Series | None = None,
+    weights: Weights | None = None,
 ) -> Table:
     """The table of one question by ``by`` (a meta column or a single-choice question).
 
     ``filter`` is a boolean Series aligned with ``frame.data``: only its True rows
     are counted. Rows without a (valid) group value are left out and counted in a
     warning. ``seed`` drives the Monte Carlo p when a chi-square is unreliable.
+    ``weights`` (aligned by index) makes the table weighted (see the module notes).
     """
     variable = frame.variable(name)
     if variable.kind not in ANALYSABLE:
         raise ValueError(f"{name} is a {variable.kind} question; it has no comparative table")
     if by == name:
         raise ValueError(f"{name} cannot be tabulated by itself")
-    base = _base(frame, by, filter, language)
+    base = _base(frame, by, filter, language, weights)
     groups = (*base.groups, TOTAL)
     parts: _Parts
     if variable.kind is Kind.MULTIPLE:
@@ -109,6 +127,13 @@ def build_table(
         parts = _single(base, variable, language, seed)
     low = tuple(group for group in groups if parts.n_valid[group] < LOW_BASE)
     warnings = list(base.warnings)
+    if weights is not None and variable.kind is Kind.LIKERT:
+        warnings.append(
+            "Percentages and the top-2-box share are weighted; the median, mean and rank "
+            "tests are unweighted."
+        )
+    elif weights is not None and variable.kind is Kind.NUMERIC:
+        warnings.append("Weights are not applied: the summaries and rank tests are unweighted.")
     if low:
         listed = ", ".join(f"{base.labels[g]} ({parts.n_valid[g]})" for g in low)
         warnings.append(f"Valid N below {LOW_BASE} (low base): {listed}.")
@@ -134,6 +159,8 @@ def build_table(
         options=parts.options,
         warnings=tuple(warnings),
         notes=base.notes,
+        weighting=UNWEIGHTED if weights is None else weights.label,
+        effective_n=None if parts.effective_n is None else frozen_map(parts.effective_n),
     )
 
 
@@ -145,13 +172,16 @@ def build_tables(
     language: str = "en",
     seed: int = SEED,
     filter: pd.Series | None = None,
+    weights: Weights | None = None,
 ) -> tuple[Table, ...]:
     """Tables of the given questions (default: every analysable one but ``by``), in frame
     order, with BH q-values across all their tests: one family, whose size each records."""
     if names is None:
         names = [v.name for v in frame.variables if v.kind in ANALYSABLE and v.name != by]
     tables = [
-        build_table(frame, name, by=by, language=language, seed=seed, filter=filter)
+        build_table(
+            frame, name, by=by, language=language, seed=seed, filter=filter, weights=weights
+        )
         for name in names
     ]
     family = sum(1 for table in tables if table.p is not None)
@@ -164,7 +194,9 @@ def _sentence(text: str) -> str:
     return text if text.endswith(".") else text + "."
 
 
-def _base(frame: Frame, by: str, filter: pd.Series | None, language: str) -> _Base:
+def _base(
+    frame: Frame, by: str, filter: pd.Series | None, language: str, weights: Weights | None
+) -> _Base:
     data = frame.data
     names = {variable.name for variable in frame.variables}
     labels: dict[str, str] = {}
@@ -193,11 +225,25 @@ def _base(frame: Frame, by: str, filter: pd.Series | None, language: str) -> _Ba
         responses = "response" if lost == 1 else "responses"
         warnings.append(f"{lost} {responses} without a valid value of {by} left out.")
     keep &= group.notna()
+    if weights is not None:
+        aligned = weights.values.reindex(data.index).astype("float64")
+        usable = aligned.notna() & np.isfinite(aligned) & (aligned > 0)
+        unweighted = int((keep & ~usable).sum())
+        if unweighted:
+            responses = "response" if unweighted == 1 else "responses"
+            warnings.append(
+                f"{unweighted} {responses} without a weight (a country the population file "
+                "does not list, or no country) left out of this weighted table."
+            )
+        keep &= usable
     kept = group[keep].cat.remove_unused_categories()
     groups = tuple(str(category) for category in kept.cat.categories)
     kept = kept.cat.rename_categories(list(groups))
     labels = {g: labels.get(g, g) for g in groups} | {TOTAL: TOTAL}
-    return _Base(data[keep], kept, groups, frozen_map(labels), tuple(warnings), tuple(notes))
+    values = None if weights is None else aligned[keep].to_numpy(dtype="float64")
+    return _Base(
+        data[keep], kept, groups, frozen_map(labels), tuple(warnings), tuple(notes), values
+    )
 
 
 @dataclass(frozen=True)
@@ -209,6 +255,7 @@ class _Parts:
     test: TestResult | None = None
     letters: Mapping[str, str] | None = None
     options: tuple[OptionRow, ...] = ()
+    effective_n: dict[str, float] | None = None
 
 
 def _per_group(groups: Sequence[str], values: Sequence[int] | NDArray[np.int64]) -> dict[str, int]:
@@ -243,6 +290,80 @@ def _shares(
     return frozen_map(dict(counts)), frozen_map(percent), frozen_map(intervals)
 
 
+def _weighted_shares(
+    chosen: NDArray[np.bool_],
+    valid: NDArray[np.bool_],
+    weights: NDArray[np.float64],
+    codes: NDArray[np.integer],
+    groups: Sequence[str],
+) -> tuple[Mapping[str, float | None], Mapping[str, Interval | None]]:
+    """Weighted % of ``chosen`` among ``valid`` per group and Total, with Wilson CIs on n_eff."""
+    answers = pd.Series(np.where(valid, np.where(chosen, "chosen", "other"), ""), dtype=object)
+    percent: dict[str, float | None] = {}
+    intervals: dict[str, Interval | None] = {}
+    selections = [codes == at for at in range(len(groups) - 1)] + [np.ones(len(codes), bool)]
+    for group, rows in zip(groups, selections, strict=True):
+        share = weighted_percent(
+            answers[rows].reset_index(drop=True), weights[rows], ["chosen", "other"]
+        )["chosen"]
+        percent[group] = share.percent
+        intervals[group] = share.ci
+    return frozen_map(percent), frozen_map(intervals)
+
+
+def _effective_n(
+    valid: NDArray[np.bool_],
+    weights: NDArray[np.float64],
+    codes: NDArray[np.integer],
+    groups: Sequence[str],
+) -> dict[str, float]:
+    """Kish's n_eff of the valid base per group and Total."""
+    result = {
+        g: kish_effective_n(weights[valid & (codes == at)]) for at, g in enumerate(groups[:-1])
+    }
+    return result | {TOTAL: kish_effective_n(weights[valid])}
+
+
+def _weighted_table(
+    codes: NDArray[np.integer],
+    columns: NDArray[np.integer],
+    weights: NDArray[np.float64],
+    shape: tuple[int, int],
+) -> NDArray[np.float64]:
+    """Sums of weights per (group, column); a negative column code is not counted."""
+    table = np.zeros(shape, dtype=np.float64)
+    counted = (codes >= 0) & (columns >= 0)
+    np.add.at(table, (codes[counted], columns[counted]), weights[counted])
+    return table
+
+
+def _weighted_flags(
+    weighted: NDArray[np.float64],
+    n: int,
+    design_effect: float,
+    groups: Sequence[str],
+    answers: Sequence[str],
+) -> dict[str, dict[str, str]]:
+    """Flags from adjusted residuals of the weighted table rescaled to n, over √(design effect)."""
+    total = float(weighted.sum())
+    if total <= 0:
+        return {}
+    scaled = weighted / total * n
+    row_share = scaled.sum(axis=1) / n
+    column_share = scaled.sum(axis=0) / n
+    expected = np.outer(row_share, column_share) * n
+    variance = expected * np.outer(1.0 - row_share, 1.0 - column_share) * design_effect
+    with np.errstate(divide="ignore", invalid="ignore"):
+        residuals = np.where(variance > 0, (scaled - expected) / np.sqrt(variance), np.nan)
+    beyond = flag_residuals(residuals)
+    flags: dict[str, dict[str, str]] = {}
+    for i, group in enumerate(groups):
+        for j, answer in enumerate(answers):
+            if beyond[i, j]:
+                flags.setdefault(answer, {})[group] = ABOVE if residuals[i, j] > 0 else BELOW
+    return flags
+
+
 def _single(base: _Base, variable: Variable, language: str, seed: int) -> _Parts:
     """A select_one question: categorical (chi-square family) or Likert (rank tests)."""
     answers = base.data[variable.name]
@@ -258,7 +379,17 @@ def _single(base: _Base, variable: Variable, language: str, seed: int) -> _Parts
     flags: dict[str, dict[str, str]] = {}
     summary: dict[str, Summary] = {}
     letters: dict[str, str] = {}
-    if variable.kind is Kind.CATEGORICAL:
+    w = base.weights
+    codes = base.group.cat.codes.to_numpy()
+    answer_codes = answers.cat.codes.to_numpy()
+    valid = (answer_codes >= 0) & kept[np.maximum(answer_codes, 0)]
+    if variable.kind is Kind.CATEGORICAL and w is not None:
+        weighted = _weighted_table(codes, answer_codes, w, counts.shape)[:, kept]
+        n, design_effect = int(valid_table.sum()), kish_design_effect(w[valid])
+        test = rao_scott(weighted, n, design_effect)
+        if test.p is not None:
+            flags = _weighted_flags(weighted, n, design_effect, base.groups, variable.valid_choices)
+    elif variable.kind is Kind.CATEGORICAL:
         test = categorical_test(
             valid_table,
             seed,
@@ -272,17 +403,33 @@ def _single(base: _Base, variable: Variable, language: str, seed: int) -> _Parts
         by_group = {g: points[(base.group == g).to_numpy()].to_numpy() for g in base.groups}
         test, letters = _rank_test(by_group, two_groups=True)
         summary = _likert_summaries(answers, variable, by_group)
-    rows = tuple(
-        Row(
+        if w is not None:
+            top = next(iter(summary.values())).top
+            in_top = np.isin(points.to_numpy(dtype="float64", na_value=np.nan), top)
+            percent, ci = _weighted_shares(in_top, valid, w, codes, groups)
+            summary = {
+                g: replace(s, top_box=percent[g], top_box_ci=ci[g]) if s.n else s
+                for g, s in summary.items()
+            }
+
+    def row(at: int, choice: VariableChoice) -> Row:
+        counts, percent, ci = _shares(_per_group(groups, every[:, at]), n_valid, choice.missing)
+        if w is not None and not choice.missing:
+            percent, ci = _weighted_shares(answer_codes == at, valid, w, codes, groups)
+        label = variable.choice_label(choice.name, language)
+        return Row(
             choice.name,
-            variable.choice_label(choice.name, language),
+            label,
             choice.missing,
-            *_shares(_per_group(groups, every[:, at]), n_valid, choice.missing),
+            counts,
+            percent,
+            ci,
             frozen_map(flags.get(choice.name)),
         )
-        for at, choice in enumerate(choices)
-    )
-    return _Parts(n_valid, n_base, rows, summary, test, letters)
+
+    rows = tuple(row(at, choice) for at, choice in enumerate(choices))
+    effective = None if w is None else _effective_n(valid, w, codes, groups)
+    return _Parts(n_valid, n_base, rows, summary, test, letters, effective_n=effective)
 
 
 def _flags(
@@ -352,7 +499,11 @@ def _numeric(base: _Base, variable: Variable) -> _Parts:
         summary[group] = Summary(s.n, s.mean, s.sd, s.median, s.q1, s.q3, s.mean_ci)
     n = {group: s.n for group, s in summary.items()}
     test, letters = _rank_test(by_group, two_groups=False)
-    return _Parts(n, dict(n), (), summary, test, letters)
+    effective = None
+    if base.weights is not None:
+        codes = base.group.cat.codes.to_numpy()
+        effective = _effective_n(~np.isnan(values), base.weights, codes, (*base.groups, TOTAL))
+    return _Parts(n, dict(n), (), summary, test, letters, effective_n=effective)
 
 
 def _multiple(base: _Base, variable: Variable, language: str, seed: int) -> _Parts:
@@ -377,19 +528,38 @@ def _multiple(base: _Base, variable: Variable, language: str, seed: int) -> _Par
     n_base = _per_group(groups, per_group(answered))
     valid_n = per_group(valid_answer)
     n_valid = _per_group(groups, valid_n)
+    w = base.weights
+    design_effect = 1.0 if w is None else kish_design_effect(w[valid_answer])
     rows: list[OptionRow] = []
     for at, choice in enumerate(variable.choices):
         picked = per_group(picks[:, at])
+        chosen = valid_answer & (picks[:, at] > 0)
         test = None
-        if kept[at]:
+        if kept[at] and w is not None:
+            # Sums of weights among the valid base: picked, and answered without picking it.
+            table_w = np.column_stack(
+                [
+                    np.bincount(codes[chosen], weights=w[chosen], minlength=size),
+                    np.bincount(
+                        codes[valid_answer & ~chosen],
+                        weights=w[valid_answer & ~chosen],
+                        minlength=size,
+                    ),
+                ]
+            )
+            test = rao_scott(table_w, int(valid_n[:size].sum()), design_effect)
+        elif kept[at]:
             # Among the valid base: picked, and answered without picking it.
             table = np.column_stack([picked[:size], valid_n[:size] - picked[:size]])
             test = categorical_test(
                 table, seed, row_labels=list(base.groups), column_labels=["picked", "not picked"]
             )
         label = variable.choice_label(choice.name, language)
-        shares = _shares(_per_group(groups, picked), n_valid, choice.missing)
-        rows.append(OptionRow(choice.name, label, choice.missing, *shares, test=test))
+        counts, percent, ci = _shares(_per_group(groups, picked), n_valid, choice.missing)
+        if w is not None and kept[at]:
+            percent, ci = _weighted_shares(chosen, valid_answer, w, codes, groups)
+        rows.append(OptionRow(choice.name, label, choice.missing, counts, percent, ci, test=test))
     adjusted = holm(row.test.p if row.test is not None else None for row in rows)
     options = tuple(replace(row, p_holm=p) for row, p in zip(rows, adjusted, strict=True))
-    return _Parts(n_valid, n_base, options, None, None, None, options)
+    effective = None if w is None else _effective_n(valid_answer, w, codes, groups)
+    return _Parts(n_valid, n_base, options, None, None, None, options, effective)

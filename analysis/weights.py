@@ -205,6 +205,12 @@ class Weights:
     warnings: tuple[str, ...]
 
     @property
+    def label(self) -> str:
+        """The weighting in a few words, as ``Table.weighting`` and the report's JSON name it."""
+        pooled = "by population" if self.pooling == "population" else "equally"
+        return f"post-stratified to HEI population counts; Total pooled {pooled}"
+
+    @property
     def effective_n(self) -> float:
         """Kish effective n of all weighted respondents under the pooling rule (the Total)."""
         return kish_effective_n(self.values)

@@ -87,6 +87,7 @@ def test_analyze_refuses_bad_arguments_in_one_line(tmp_path: Path) -> None:
         ([*files, "--by", "staff"], "--by staff: tables can be split by a single-choice"),
         ([*files, "--by", "nothing"], "--by nothing: no such question"),
         (["--xlsform", form, "--json", "-"], "--xlsform and --data go together"),
+        ([*files, "--pooling", "equal"], "--pooling goes with --weights FILE"),
         (["--json", "-"], "give either --form FORM_ID or --xlsform FILE --data FILE"),
         (["--xlsform", form, "--data", str(tmp_path / "none.csv"), "--json", "-"], "cannot read"),
     ]:
@@ -94,3 +95,41 @@ def test_analyze_refuses_bad_arguments_in_one_line(tmp_path: Path) -> None:
         assert code == 1, args
         assert len(stderr.strip().splitlines()) == 1, stderr
         assert message in stderr, stderr
+
+
+def test_analyze_files_with_weights_reports_the_weighting(tmp_path: Path) -> None:
+    form, data = _files(tmp_path)
+    population = tmp_path / "population.csv"
+    population.write_text(
+        "country,institution_type,count\nMY,public,40\nIT,public,10\n", encoding="utf-8"
+    )
+    args = ["--xlsform", form, "--data", data, "--weights", str(population), "--pooling", "equal"]
+    code, stdout, stderr = _invoke("sqlite://", *args, "--json", "-")
+    assert code == 0, stderr
+    assert stderr.strip().endswith("1 row rejected, weighted (equal pooling)")
+    report = json.loads(stdout)
+    assert report["schema_version"] == 1
+    assert report["weighting"] == ("post-stratified to HEI population counts; Total pooled equally")
+    ready = next(table for table in report["tables"] if table["question"] == "ready")
+    assert ready["weighting"] == report["weighting"]
+    assert set(ready["effective_n"]) == {"IT", "MY", "Total"}
+    assert ready["n"] == {"IT": 4, "MY": 4, "Total": 8}  # unweighted
+    assert ready["test"]["name"] == "Rao-Scott chi-square (first-order)"
+    assert any("Pooling rule: equal." in note for note in report["method_notes"])
+
+
+def test_analyze_refuses_a_bad_population_file_with_every_row_error(tmp_path: Path) -> None:
+    form, data = _files(tmp_path)
+    population = tmp_path / "population.csv"
+    population.write_text(
+        "country,institution_type,count\nXX,public,4\nMY,public,-3\n", encoding="utf-8"
+    )
+    args = ["--xlsform", form, "--data", data, "--weights", str(population), "--json", "-"]
+    code, stdout, stderr = _invoke("sqlite://", *args)
+    assert code == 1
+    assert stdout == ""
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 2, stderr
+    assert all(line.startswith("microcasa: error: --weights population.csv: ") for line in lines)
+    assert "Row 2, column country" in lines[0]
+    assert "Row 3, column count" in lines[1]
