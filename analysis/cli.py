@@ -77,7 +77,8 @@ def analyze(
 ) -> None:
     """Comparative tables of every question, with method notes and provenance, as JSON."""
     from analysis.filters import FilterInvalid
-    from analysis.report import build_report, report_to_json
+    from analysis.report import build_report
+    from analysis.report_json import report_to_json
     from analysis.tables import SEED
 
     if (form_id is None) == (xlsform is None and data is None):
@@ -154,7 +155,8 @@ def _load(
 
 def _weights(frame: Frame, path: Path, pooling: str) -> Weights:
     """Post-stratification weights from a population file; its errors one per line, exit 1."""
-    from analysis.weights import POOLINGS, PopulationInvalid, post_stratify, read_population
+    from analysis.population import PopulationInvalid, read_population
+    from analysis.weights import POOLINGS, post_stratify
 
     try:
         population = read_population(_read(path), path.name)

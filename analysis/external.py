@@ -24,8 +24,8 @@ from typing import Any
 import pandas as pd
 import pycountry
 
+from analysis.answers import Answers
 from analysis.frame import (
-    Answers,
     Frame,
     RejectedRow,
     Source,

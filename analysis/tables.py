@@ -17,34 +17,19 @@ Respondents without a weight are left out of weighted tables.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
-from numpy.typing import NDArray
 
 from analysis.frame import Frame
 from analysis.stats import (
-    KRUSKAL_WALLIS,
-    Interval,
-    TestResult,
-    adjusted_residuals,
     benjamini_hochberg,
-    categorical_test,
-    compact_letters,
-    dunn_holm,
-    flag_residuals,
-    holm,
-    kruskal_wallis,
-    likert_summary,
-    mann_whitney,
-    numeric_summary,
-    wilson,
 )
+from analysis.table_cells import TableBase, TableParts
+from analysis.table_kinds import multiple_parts, numeric_parts, single_parts
 from analysis.table_model import (
-    ABOVE,
-    BELOW,
     LOW_BASE,
     TOTAL,
     UNWEIGHTED,
@@ -55,13 +40,9 @@ from analysis.table_model import (
     frozen_map,
     suppress,
 )
-from analysis.variables import Kind, Variable, VariableChoice, scores
+from analysis.variables import Kind
 from analysis.weights import (
     Weights,
-    kish_design_effect,
-    kish_effective_n,
-    rao_scott,
-    weighted_percent,
 )
 
 __all__ = [
@@ -76,22 +57,7 @@ __all__ = [
 ]
 
 SEED = 20261128
-ALPHA = 0.05  # letters are shown after a Kruskal-Wallis p below this
 ANALYSABLE = (Kind.CATEGORICAL, Kind.LIKERT, Kind.MULTIPLE, Kind.NUMERIC)
-Counts = NDArray[np.int64]
-
-
-@dataclass(frozen=True)
-class _Base:
-    """The rows a table counts, their group, and what was left out (in words)."""
-
-    data: pd.DataFrame
-    group: pd.Series  # categorical: the groups present, in order
-    groups: tuple[str, ...]
-    labels: Mapping[str, str]
-    warnings: tuple[str, ...]
-    notes: tuple[str, ...]
-    weights: NDArray[np.float64] | None = None  # aligned with data; all finite and positive
 
 
 def build_table(
@@ -118,13 +84,13 @@ def build_table(
         raise ValueError(f"{name} cannot be tabulated by itself")
     base = _base(frame, by, filter, language, weights)
     groups = (*base.groups, TOTAL)
-    parts: _Parts
+    parts: TableParts
     if variable.kind is Kind.MULTIPLE:
-        parts = _multiple(base, variable, language, seed)
+        parts = multiple_parts(base, variable, language, seed)
     elif variable.kind is Kind.NUMERIC:
-        parts = _numeric(base, variable)
+        parts = numeric_parts(base, variable)
     else:
-        parts = _single(base, variable, language, seed)
+        parts = single_parts(base, variable, language, seed)
     low = tuple(group for group in groups if parts.n_valid[group] < LOW_BASE)
     warnings = list(base.warnings)
     if weights is not None and variable.kind is Kind.LIKERT:
@@ -196,7 +162,7 @@ def _sentence(text: str) -> str:
 
 def _base(
     frame: Frame, by: str, filter: pd.Series | None, language: str, weights: Weights | None
-) -> _Base:
+) -> TableBase:
     data = frame.data
     names = {variable.name for variable in frame.variables}
     labels: dict[str, str] = {}
@@ -241,325 +207,6 @@ def _base(
     kept = kept.cat.rename_categories(list(groups))
     labels = {g: labels.get(g, g) for g in groups} | {TOTAL: TOTAL}
     values = None if weights is None else aligned[keep].to_numpy(dtype="float64")
-    return _Base(
+    return TableBase(
         data[keep], kept, groups, frozen_map(labels), tuple(warnings), tuple(notes), values
     )
-
-
-@dataclass(frozen=True)
-class _Parts:
-    n_valid: dict[str, int]
-    n_base: dict[str, int]
-    rows: tuple[Row, ...] = ()
-    summary: Mapping[str, Summary] | None = None
-    test: TestResult | None = None
-    letters: Mapping[str, str] | None = None
-    options: tuple[OptionRow, ...] = ()
-    effective_n: dict[str, float] | None = None
-
-
-def _per_group(groups: Sequence[str], values: Sequence[int] | NDArray[np.int64]) -> dict[str, int]:
-    return {group: int(value) for group, value in zip(groups, values, strict=True)}
-
-
-def _counts(group: pd.Series, answers: pd.Series) -> Counts:
-    """Groups × answer categories; every category appears, empty answers are not counted."""
-    sizes = (
-        pd.DataFrame({"group": group, "answer": answers})
-        .groupby(["group", "answer"], observed=False)
-        .size()
-    )
-    shape = (len(group.cat.categories), len(answers.cat.categories))
-    counts: Counts = sizes.to_numpy(dtype=np.int64).reshape(shape)
-    return counts
-
-
-def _shares(
-    counts: Mapping[str, int], n_valid: Mapping[str, int], missing: bool
-) -> tuple[Mapping[str, int | None], Mapping[str, float | None], Mapping[str, Interval | None]]:
-    """Counts, column % of the valid N and Wilson CIs in percent (None for user-missing rows)."""
-    percent: dict[str, float | None] = {}
-    intervals: dict[str, Interval | None] = {}
-    for group, count in counts.items():
-        n = n_valid[group]
-        interval = None if missing else wilson(count, n)
-        percent[group] = None if missing or n == 0 else 100.0 * count / n
-        intervals[group] = (
-            None if interval is None else Interval(100.0 * interval.low, 100.0 * interval.high)
-        )
-    return frozen_map(dict(counts)), frozen_map(percent), frozen_map(intervals)
-
-
-def _weighted_shares(
-    chosen: NDArray[np.bool_],
-    valid: NDArray[np.bool_],
-    weights: NDArray[np.float64],
-    codes: NDArray[np.integer],
-    groups: Sequence[str],
-) -> tuple[Mapping[str, float | None], Mapping[str, Interval | None]]:
-    """Weighted % of ``chosen`` among ``valid`` per group and Total, with Wilson CIs on n_eff."""
-    answers = pd.Series(np.where(valid, np.where(chosen, "chosen", "other"), ""), dtype=object)
-    percent: dict[str, float | None] = {}
-    intervals: dict[str, Interval | None] = {}
-    selections = [codes == at for at in range(len(groups) - 1)] + [np.ones(len(codes), bool)]
-    for group, rows in zip(groups, selections, strict=True):
-        share = weighted_percent(
-            answers[rows].reset_index(drop=True), weights[rows], ["chosen", "other"]
-        )["chosen"]
-        percent[group] = share.percent
-        intervals[group] = share.ci
-    return frozen_map(percent), frozen_map(intervals)
-
-
-def _effective_n(
-    valid: NDArray[np.bool_],
-    weights: NDArray[np.float64],
-    codes: NDArray[np.integer],
-    groups: Sequence[str],
-) -> dict[str, float]:
-    """Kish's n_eff of the valid base per group and Total."""
-    result = {
-        g: kish_effective_n(weights[valid & (codes == at)]) for at, g in enumerate(groups[:-1])
-    }
-    return result | {TOTAL: kish_effective_n(weights[valid])}
-
-
-def _weighted_table(
-    codes: NDArray[np.integer],
-    columns: NDArray[np.integer],
-    weights: NDArray[np.float64],
-    shape: tuple[int, int],
-) -> NDArray[np.float64]:
-    """Sums of weights per (group, column); a negative column code is not counted."""
-    table = np.zeros(shape, dtype=np.float64)
-    counted = (codes >= 0) & (columns >= 0)
-    np.add.at(table, (codes[counted], columns[counted]), weights[counted])
-    return table
-
-
-def _weighted_flags(
-    weighted: NDArray[np.float64],
-    n: int,
-    design_effect: float,
-    groups: Sequence[str],
-    answers: Sequence[str],
-) -> dict[str, dict[str, str]]:
-    """Flags from adjusted residuals of the weighted table rescaled to n, over √(design effect)."""
-    total = float(weighted.sum())
-    if total <= 0:
-        return {}
-    scaled = weighted / total * n
-    row_share = scaled.sum(axis=1) / n
-    column_share = scaled.sum(axis=0) / n
-    expected = np.outer(row_share, column_share) * n
-    variance = expected * np.outer(1.0 - row_share, 1.0 - column_share) * design_effect
-    with np.errstate(divide="ignore", invalid="ignore"):
-        residuals = np.where(variance > 0, (scaled - expected) / np.sqrt(variance), np.nan)
-    beyond = flag_residuals(residuals)
-    flags: dict[str, dict[str, str]] = {}
-    for i, group in enumerate(groups):
-        for j, answer in enumerate(answers):
-            if beyond[i, j]:
-                flags.setdefault(answer, {})[group] = ABOVE if residuals[i, j] > 0 else BELOW
-    return flags
-
-
-def _single(base: _Base, variable: Variable, language: str, seed: int) -> _Parts:
-    """A select_one question: categorical (chi-square family) or Likert (rank tests)."""
-    answers = base.data[variable.name]
-    counts = _counts(base.group, answers)
-    choices = list(variable.choices)
-    kept = np.array([not choice.missing for choice in choices])
-    groups = (*base.groups, TOTAL)
-    every = np.vstack([counts, counts.sum(axis=0)])
-    n_valid = _per_group(groups, every[:, kept].sum(axis=1))
-    n_base = _per_group(groups, every.sum(axis=1))
-    valid_table = counts[:, kept]
-    test: TestResult | None
-    flags: dict[str, dict[str, str]] = {}
-    summary: dict[str, Summary] = {}
-    letters: dict[str, str] = {}
-    w = base.weights
-    codes = base.group.cat.codes.to_numpy()
-    answer_codes = answers.cat.codes.to_numpy()
-    valid = (answer_codes >= 0) & kept[np.maximum(answer_codes, 0)]
-    if variable.kind is Kind.CATEGORICAL and w is not None:
-        weighted = _weighted_table(codes, answer_codes, w, counts.shape)[:, kept]
-        n, design_effect = int(valid_table.sum()), kish_design_effect(w[valid])
-        test = rao_scott(weighted, n, design_effect)
-        if test.p is not None:
-            flags = _weighted_flags(weighted, n, design_effect, base.groups, variable.valid_choices)
-    elif variable.kind is Kind.CATEGORICAL:
-        test = categorical_test(
-            valid_table,
-            seed,
-            row_labels=list(base.groups),
-            column_labels=list(variable.valid_choices),
-        )
-        if test.p is not None:
-            flags = _flags(valid_table, base.groups, variable.valid_choices)
-    else:
-        points = scores(answers, variable)
-        by_group = {g: points[(base.group == g).to_numpy()].to_numpy() for g in base.groups}
-        test, letters = _rank_test(by_group, two_groups=True)
-        summary = _likert_summaries(answers, variable, by_group)
-        if w is not None:
-            top = next(iter(summary.values())).top
-            in_top = np.isin(points.to_numpy(dtype="float64", na_value=np.nan), top)
-            percent, ci = _weighted_shares(in_top, valid, w, codes, groups)
-            summary = {
-                g: replace(s, top_box=percent[g], top_box_ci=ci[g]) if s.n else s
-                for g, s in summary.items()
-            }
-
-    def row(at: int, choice: VariableChoice) -> Row:
-        counts, percent, ci = _shares(_per_group(groups, every[:, at]), n_valid, choice.missing)
-        if w is not None and not choice.missing:
-            percent, ci = _weighted_shares(answer_codes == at, valid, w, codes, groups)
-        label = variable.choice_label(choice.name, language)
-        return Row(
-            choice.name,
-            label,
-            choice.missing,
-            counts,
-            percent,
-            ci,
-            frozen_map(flags.get(choice.name)),
-        )
-
-    rows = tuple(row(at, choice) for at, choice in enumerate(choices))
-    effective = None if w is None else _effective_n(valid, w, codes, groups)
-    return _Parts(n_valid, n_base, rows, summary, test, letters, effective_n=effective)
-
-
-def _flags(
-    table: Counts, groups: Sequence[str], answers: Sequence[str]
-) -> dict[str, dict[str, str]]:
-    """Per answer, the groups whose adjusted residual is beyond ±1.96: "+" or "−"."""
-    residuals = adjusted_residuals(table)
-    beyond = flag_residuals(residuals)
-    flags: dict[str, dict[str, str]] = {}
-    for i, group in enumerate(groups):
-        for j, answer in enumerate(answers):
-            if beyond[i, j]:
-                flags.setdefault(answer, {})[group] = ABOVE if residuals[i, j] > 0 else BELOW
-    return flags
-
-
-def _rank_test(
-    by_group: Mapping[str, NDArray[np.float64]], *, two_groups: bool
-) -> tuple[TestResult, dict[str, str]]:
-    """Kruskal-Wallis (Mann-Whitney for two groups when asked), and letters if significant."""
-    if two_groups and len(by_group) == 2:
-        first, second = by_group.values()
-        return mann_whitney(first, second), {}
-    test = kruskal_wallis(by_group)
-    if test.name != KRUSKAL_WALLIS or test.p is None or test.p >= ALPHA:
-        return test, {}
-    # Letters for the groups that were tested; a group without values gets none.
-    present = [g for g, values in by_group.items() if np.count_nonzero(~np.isnan(values))]
-    pairs = dunn_holm({g: by_group[g] for g in present})
-    return test, compact_letters(present, pairs.adjusted_p())
-
-
-def _likert_summaries(
-    answers: pd.Series, variable: Variable, by_group: Mapping[str, NDArray[np.float64]]
-) -> dict[str, Summary]:
-    every_point = pd.Series(pd.Categorical(list(answers.cat.categories), dtype=answers.dtype))
-    points = sorted(int(point) for point in scores(every_point, variable).dropna())
-    top = points[-2:]
-    pooled = np.concatenate([*by_group.values(), np.array([], dtype=np.float64)])
-    result: dict[str, Summary] = {}
-    for group, values in (*by_group.items(), (TOTAL, pooled)):
-        likert = likert_summary(values, top=top, points=points)
-        s = likert.summary
-        ci = likert.top_box_ci
-        result[group] = Summary(
-            s.n,
-            s.mean,
-            s.sd,
-            s.median,
-            s.q1,
-            s.q3,
-            s.mean_ci,
-            tuple(top),
-            likert.top_box_n,
-            None if likert.top_box is None else 100.0 * likert.top_box,
-            None if ci is None else Interval(100.0 * ci.low, 100.0 * ci.high),
-        )
-    return result
-
-
-def _numeric(base: _Base, variable: Variable) -> _Parts:
-    values = base.data[variable.name].to_numpy(dtype="float64", na_value=np.nan)
-    by_group = {g: values[(base.group == g).to_numpy()] for g in base.groups}
-    summary: dict[str, Summary] = {}
-    for group, observed in (*by_group.items(), (TOTAL, values)):
-        s = numeric_summary(observed)
-        summary[group] = Summary(s.n, s.mean, s.sd, s.median, s.q1, s.q3, s.mean_ci)
-    n = {group: s.n for group, s in summary.items()}
-    test, letters = _rank_test(by_group, two_groups=False)
-    effective = None
-    if base.weights is not None:
-        codes = base.group.cat.codes.to_numpy()
-        effective = _effective_n(~np.isnan(values), base.weights, codes, (*base.groups, TOTAL))
-    return _Parts(n, dict(n), (), summary, test, letters, effective_n=effective)
-
-
-def _multiple(base: _Base, variable: Variable, language: str, seed: int) -> _Parts:
-    """A select_multiple question: one 2×k test per option, Holm within the question.
-
-    The base is the respondents who answered the question; a respondent who picked
-    only user-missing options is in the base N but not the valid N.
-    """
-    columns = base.data[list(variable.columns)]
-    answered = columns.notna().any(axis=1).to_numpy()
-    picks = columns.fillna(0).to_numpy(dtype=np.int64)
-    kept = np.array([not choice.missing for choice in variable.choices])
-    valid_answer = answered & (picks[:, kept].sum(axis=1) > 0)
-    codes = base.group.cat.codes.to_numpy()
-    groups = (*base.groups, TOTAL)
-    size = len(base.groups)
-
-    def per_group(weights: NDArray[np.int64] | NDArray[np.bool_]) -> NDArray[np.int64]:
-        counts = np.bincount(codes, weights=weights, minlength=size).astype(np.int64)
-        return np.append(counts, counts.sum())
-
-    n_base = _per_group(groups, per_group(answered))
-    valid_n = per_group(valid_answer)
-    n_valid = _per_group(groups, valid_n)
-    w = base.weights
-    design_effect = 1.0 if w is None else kish_design_effect(w[valid_answer])
-    rows: list[OptionRow] = []
-    for at, choice in enumerate(variable.choices):
-        picked = per_group(picks[:, at])
-        chosen = valid_answer & (picks[:, at] > 0)
-        test = None
-        if kept[at] and w is not None:
-            # Sums of weights among the valid base: picked, and answered without picking it.
-            table_w = np.column_stack(
-                [
-                    np.bincount(codes[chosen], weights=w[chosen], minlength=size),
-                    np.bincount(
-                        codes[valid_answer & ~chosen],
-                        weights=w[valid_answer & ~chosen],
-                        minlength=size,
-                    ),
-                ]
-            )
-            test = rao_scott(table_w, int(valid_n[:size].sum()), design_effect)
-        elif kept[at]:
-            # Among the valid base: picked, and answered without picking it.
-            table = np.column_stack([picked[:size], valid_n[:size] - picked[:size]])
-            test = categorical_test(
-                table, seed, row_labels=list(base.groups), column_labels=["picked", "not picked"]
-            )
-        label = variable.choice_label(choice.name, language)
-        counts, percent, ci = _shares(_per_group(groups, picked), n_valid, choice.missing)
-        if w is not None and kept[at]:
-            percent, ci = _weighted_shares(chosen, valid_answer, w, codes, groups)
-        rows.append(OptionRow(choice.name, label, choice.missing, counts, percent, ci, test=test))
-    adjusted = holm(row.test.p if row.test is not None else None for row in rows)
-    options = tuple(replace(row, p_holm=p) for row, p in zip(rows, adjusted, strict=True))
-    effective = None if w is None else _effective_n(valid_answer, w, codes, groups)
-    return _Parts(n_valid, n_base, options, None, None, None, options, effective)

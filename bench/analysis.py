@@ -255,7 +255,8 @@ def load(database: Database) -> tuple[Frame, Form]:
 
 def full_report(frame: Frame, form: Form) -> int:
     """build_report by country and its JSON; the number of tables."""
-    from analysis.report import build_report, report_to_json
+    from analysis.report import build_report
+    from analysis.report_json import report_to_json
 
     report = build_report(frame, by="country", form=form)
     json.dumps(report_to_json(report), ensure_ascii=False, allow_nan=False)

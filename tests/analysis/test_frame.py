@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 from sqlmodel import Session
 
-from analysis.frame import META_COLUMNS, Answers, Frame, frame_data, load_responses
+from analysis.answers import Answers
+from analysis.frame import META_COLUMNS, Frame, frame_data, load_responses
 from analysis.variables import MISSING_NAMES, Kind, scores, variables_of
 from microcasa.db import Database
 from survey import invitations, versions

@@ -12,7 +12,8 @@ import pytest
 from analysis.external import load_external
 from analysis.filters import FilterInvalid, filter_mask
 from analysis.frame import Frame
-from analysis.report import Report, build_report, report_to_json
+from analysis.report import Report, build_report
+from analysis.report_json import report_to_json
 from survey.versions import read_source
 from survey.xlsform import Form
 from tests.survey.fieldwork_support import csv_file

@@ -11,14 +11,15 @@ from scipy.stats import chi2_contingency
 
 from analysis.external import load_external
 from analysis.frame import Frame
-from analysis.report import build_report, report_to_json
+from analysis.population import read_population
+from analysis.report import build_report
+from analysis.report_json import report_to_json
 from analysis.tables import TOTAL, build_table, build_tables
 from analysis.weights import (
     RAO_SCOTT_CHI_SQUARE,
     Weights,
     kish_effective_n,
     post_stratify,
-    read_population,
     weighted_percent,
 )
 from tests.analysis.test_report import FORM, HEADER, ROWS

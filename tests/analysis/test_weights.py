@@ -11,18 +11,16 @@ from scipy.stats import chi2_contingency
 
 from analysis.external import load_external
 from analysis.frame import Frame
+from analysis.population import Population, PopulationInvalid, read_population
 from analysis.stats import wilson
 from analysis.weights import (
     RAO_SCOTT_CHI_SQUARE,
     Pooling,
-    Population,
-    PopulationInvalid,
     Weights,
     kish_design_effect,
     kish_effective_n,
     post_stratify,
     rao_scott,
-    read_population,
     weighted_percent,
 )
 from tests.survey.fieldwork_support import csv_file, xlsx_file
