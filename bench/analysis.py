@@ -33,8 +33,8 @@ import tempfile
 import time
 import tracemalloc
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -50,6 +50,8 @@ REPO = Path(__file__).resolve().parent.parent
 # Run as a script, this folder comes first on sys.path, and this file would shadow the
 # platform's ``analysis`` package: put the repository there instead.
 sys.path[:] = [str(REPO)] + [p for p in sys.path if Path(p or ".").resolve() != REPO / "bench"]
+
+from bench.databases import postgres_schema  # noqa: E402
 
 FORM_ID = "bench50"
 COUNTRIES = ("MY", "ID", "TH", "VN", "PH", "DE", "FR", "IT", "ES", "PL")
@@ -211,32 +213,6 @@ def prepare(database: Database, count: int) -> float:
                 )
             session.execute(insert(table), rows)
     return time.perf_counter() - started
-
-
-@contextmanager
-def postgres_schema(url: str) -> Iterator[str]:
-    """A URL to a fresh schema in the given PostgreSQL database, dropped afterwards."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    base = make_url(url)
-    if base.drivername == "postgresql":
-        base = base.set(drivername="postgresql+psycopg")
-    if base.get_backend_name() != "postgresql":
-        raise SystemExit(f"--postgres needs a postgresql+psycopg:// URL, not {url!r}")
-    if (base.host or "") not in {"127.0.0.1", "localhost", "::1"}:
-        raise SystemExit(f"--postgres must point at this machine (127.0.0.1), not {base.host!r}")
-    name = "bench_" + uuid.uuid4().hex[:12]
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{name}"'))
-    try:
-        scoped = base.update_query_dict({"options": f"-csearch_path={name}"})
-        yield scoped.render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
-        admin.dispose()
 
 
 # --- the steps -----------------------------------------------------------------------

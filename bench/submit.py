@@ -31,8 +31,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -43,12 +42,15 @@ if TYPE_CHECKING:
     from microcasa.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(1, str(REPO))  # for bench.databases; this folder stays first
+
+from bench.databases import postgres_schema  # noqa: E402
+
 MICROCASA = Path(sys.executable).parent / "microcasa"
 FORM_ID = "microcasa_hei"
 FORM_FILE = REPO / "survey" / "forms" / "microcasa_hei.md"
 TARGET_RATIO = 0.5
 LOOPBACK = "127.0.0.1"
-LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
 REQUEST_TIMEOUT = 30.0
 STARTUP_TIMEOUT = 60.0
 
@@ -201,32 +203,6 @@ def stored_instances(database_url: str, secret_key: str) -> list[str]:
             return list(session.exec(statement))
     finally:
         database.dispose()
-
-
-@contextmanager
-def postgres_schema(url: str) -> Iterator[str]:
-    """A URL to a fresh schema in the given PostgreSQL database, dropped afterwards."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    base = make_url(url)
-    if base.drivername == "postgresql":
-        base = base.set(drivername="postgresql+psycopg")
-    if base.get_backend_name() != "postgresql":
-        raise SystemExit(f"--postgres needs a postgresql+psycopg:// URL, not {url!r}")
-    if (base.host or "") not in LOOPBACK_NAMES:
-        raise SystemExit(f"--postgres must point at this machine (127.0.0.1), not {base.host!r}")
-    name = "bench_" + uuid.uuid4().hex[:12]
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{name}"'))
-    try:
-        scoped = base.update_query_dict({"options": f"-csearch_path={name}"})
-        yield scoped.render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
-        admin.dispose()
 
 
 # --- the servers ---------------------------------------------------------------------

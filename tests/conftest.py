@@ -31,7 +31,8 @@ TEST_SECRET = "test-secret-key-that-is-long-enough-for-production"
 PASSWORD = "correct horse battery staple"
 
 
-def _postgres_schema_url(base: str, schema_name: str) -> str:
+def postgres_schema_url(base: str, schema_name: str) -> str:
+    """The URL of one schema of a PostgreSQL database (its search_path)."""
     url = make_url(base).update_query_dict({"options": f"-csearch_path={schema_name}"})
     return url.render_as_string(hide_password=False)
 
@@ -47,7 +48,7 @@ def database_url(tmp_path: Path) -> Iterator[str]:
     with admin.connect() as connection:
         connection.execute(text(f'CREATE SCHEMA "{name}"'))
     try:
-        yield _postgres_schema_url(PG_URL, name)
+        yield postgres_schema_url(PG_URL, name)
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP SCHEMA "{name}" CASCADE'))

@@ -28,7 +28,6 @@ from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 import microcasa.app  # noqa: F401 - every model's table, for the foreign keys
 from microcasa import schema
@@ -39,6 +38,7 @@ from policy_matrix.service import load_bundled
 from survey import invitations, versions
 from survey.demo import publish_bundled_form
 from survey.models import Questionnaire
+from tests.conftest import postgres_schema_url
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "docs" / "images"
@@ -72,11 +72,6 @@ def _free_port() -> int:
         return port
 
 
-def _postgres_schema_url(base: str, schema_name: str) -> str:
-    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema_name}"})
-    return url.render_as_string(hide_password=False)
-
-
 @pytest.fixture(scope="module")
 def browser_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """An empty database for the server: a SQLite file, or a fresh PostgreSQL schema."""
@@ -88,7 +83,7 @@ def browser_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[s
     with admin.connect() as connection:
         connection.execute(text(f'CREATE SCHEMA "{name}"'))
     try:
-        yield _postgres_schema_url(PG_URL, name)
+        yield postgres_schema_url(PG_URL, name)
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
