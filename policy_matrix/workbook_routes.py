@@ -44,9 +44,6 @@ from policy_matrix.errors import (
 )
 from policy_matrix.service import Actor
 from policy_matrix.web import EDITORS, READERS, actor_of
-from policy_matrix.workbook import XLSX_MEDIA_TYPE, export_workbook
-from policy_matrix.workbook_errors import WorkbookInvalid
-from policy_matrix.workbook_import import read_workbook
 from policy_matrix.workbook_plan import ImportPlan, apply_plan, plan_from_payload
 from survey.tokens import digest
 
@@ -128,6 +125,9 @@ class WorkbookController(Controller):
 
     @get("/workbook", opt=READERS, sync_to_thread=True)
     def download(self, db: DbSession) -> Response[bytes]:
+        # openpyxl (and numpy with it) loads on first use, not at every server start.
+        from policy_matrix.workbook import XLSX_MEDIA_TYPE, export_workbook
+
         content = export_workbook(db)
         name = f"microcasa-policy-matrix-{utcnow().date().isoformat()}.xlsx"
         return Response(
@@ -147,6 +147,9 @@ class WorkbookController(Controller):
     def upload(
         self, request: Request[Any, Any, Any], data: UploadData, platform: PlatformDep
     ) -> Template:
+        from policy_matrix.workbook_errors import WorkbookInvalid
+        from policy_matrix.workbook_import import read_workbook
+
         actor = actor_of(request)
         upload = data.get("file")
         if not isinstance(upload, UploadFile) or not upload.filename:
