@@ -85,7 +85,7 @@ def analyze(
         _fail("give either --form FORM_ID or --xlsform FILE --data FILE")
     if form_id is None and (xlsform is None or data is None):
         _fail("--xlsform and --data go together")
-    frame, form = _load(form_id, xlsform, data, language)
+    frame, form, synthetic = _load(form_id, xlsform, data, language)
     if pooling is not None and population_file is None:
         _fail("--pooling goes with --weights FILE")
     pooling = pooling or "population"
@@ -100,6 +100,7 @@ def analyze(
             filter=expression,
             form=form,
             weights=weights,
+            synthetic=synthetic,
         )
     except FilterInvalid as exc:
         _fail(f"--filter: {exc.message}")
@@ -125,19 +126,22 @@ def analyze(
 
 def _load(
     form_id: str | None, xlsform: Path | None, data: Path | None, language: str
-) -> tuple[Frame, Form]:
+) -> tuple[Frame, Form, bool]:
+    """The frame, the newest form, and whether any response counted is synthetic demo data."""
     from analysis.external import DataRefused, load_external
     from analysis.frame import load_responses
     from survey.xlsform import FormInvalid
 
     if form_id is not None:
+        from analysis.service import fingerprint
         from microcasa.cli import open_database
-        from survey.versions import form_of, get_version
+        from survey.versions import form_of, get_questionnaire, get_version
 
         with open_database() as database, database.session() as session:
             frame = load_responses(session, form_id)
             newest = form_of(get_version(session, form_id, frame.versions[-1]))
-        return frame, newest
+            found = fingerprint(session, get_questionnaire(session, form_id))
+        return frame, newest, found.synthetic > 0
     assert xlsform is not None and data is not None
     from survey.versions import read_source
 
@@ -150,7 +154,7 @@ def _load(
         _fail(f"{xlsform.name}: {len(exc.errors)} error(s) in the questionnaire; first: {first}")
     except DataRefused as exc:
         _fail(f"{data.name}: {exc.message}")
-    return frame, form
+    return frame, form, False
 
 
 def _weights(frame: Frame, path: Path, pooling: str) -> Weights:

@@ -20,13 +20,14 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlmodel import Session
+from sqlalchemy import update
+from sqlmodel import Session, col
 
 from analysis.synthetic_institution import SAMPLERS, SyntheticInstitution
 from analysis.synthetic_text import COMMENTS, synthetic
 from survey.demo import publish_bundled_form
 from survey.engine import Answer, Evaluation, evaluate_form
-from survey.models import Questionnaire
+from survey.models import Questionnaire, Response
 from survey.responses import open_version
 from survey.submissions import submit_api
 from survey.versions import form_of
@@ -156,14 +157,23 @@ def load_synthetic(session: Session, n: int, seed: int = DEFAULT_SEED) -> int:
     assert questionnaire is not None
     form = form_of(open_version(session, questionnaire) or version)
     created = 0
+    instance_ids = []
     for response in generate(form, n, seed=seed):
+        body = response.body()
         stored = submit_api(
             session,
             questionnaire,
-            response.body(),
+            body,
             invitation=None,
             country_scope=None,
             submitted_by_id=None,
         )
         created += stored.created
+        instance_ids.append(body["instance_id"])
+    for start in range(0, len(instance_ids), 500):
+        session.execute(
+            update(Response)
+            .where(col(Response.instance_id).in_(instance_ids[start : start + 500]))
+            .values(synthetic=True)
+        )
     return created

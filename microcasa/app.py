@@ -23,9 +23,11 @@ from litestar.template.config import TemplateConfig
 from litestar.types import ControllerRouterHandler
 from sqlmodel import Session
 
+import analysis
 import microcasa
 import policy_matrix
 import survey
+from analysis import routes as analysis_routes
 from microcasa import routes as shell_routes
 from microcasa.auth import api as auth_api
 from microcasa.auth import routes as auth_routes
@@ -64,11 +66,13 @@ AREA_ROUTES: Sequence[ControllerRouterHandler] = (
     *policy_routes.route_handlers,
     *policy_workbook_routes.route_handlers,
     *policy_api.route_handlers,
+    *analysis_routes.route_handlers,
 )
 TEMPLATE_DIRS: Sequence[Path] = (
     PACKAGE_DIR / "templates",
     Path(survey.__file__).parent / "templates",
     Path(policy_matrix.__file__).parent / "templates",
+    Path(analysis.__file__).parent / "templates",
 )
 
 

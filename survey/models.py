@@ -6,7 +6,16 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, LargeBinary, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+    false,
+)
 from sqlmodel import Field, SQLModel
 
 from microcasa.db import UTCDateTime, utcnow
@@ -164,6 +173,10 @@ class Response(SQLModel, table=True):
         default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
     )
     completed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    # Made up by the platform's generator (demo data): every analysis output says so.
+    synthetic: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
+    )
 
 
 class ResponseEvent(SQLModel, table=True):

@@ -35,6 +35,7 @@ SAMPLE = {
     "token": "not-a-token",
     "code": "ID",
     "dimension": "PM07",
+    "question": "b1",
 }
 
 
