@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import scipy
 
+from analysis.scales import MIN_GROUP_N, MIN_ITEMS, Scale
 from analysis.stats import (
     FISHER_EXACT,
     KRUSKAL_WALLIS,
@@ -97,8 +98,10 @@ def method_notes(
     *,
     seed: int,
     weights: Weights | None = None,
+    scales: Sequence[Scale] = (),
 ) -> tuple[str, ...]:
-    """The method notes, in words, of what these tables actually did (with ``weights``, if any)."""
+    """The method notes, in words, of what these tables (and ``scales``) actually did (with
+    ``weights``, if any)."""
     notes = [
         f"Data: {provenance.source}",
         f"Form version{'s' if len(provenance.versions) > 1 else ''}: "
@@ -176,10 +179,28 @@ def method_notes(
         "question its smallest Holm-adjusted p)."
     )
     notes.append(f"Low base: a column whose valid N is below {LOW_BASE} is flagged.")
+    notes.extend(_scale_notes(scales))
     notes.extend(_weighting_notes(weights))
     versions = software_versions()
     notes.append("Software: " + ", ".join(f"{name} {v}" for name, v in versions.items()) + ".")
     return tuple(notes)
+
+
+def _scale_notes(scales: Sequence[Scale]) -> list[str]:
+    if not scales:
+        return []
+    count = len(scales)
+    grids = "grid" if count == 1 else "grids"
+    named = ", ".join(f"{scale.name} ({len(scale.items)} items)" for scale in scales)
+    return [
+        f"Scales: Cronbach's alpha with Feldt's 95% confidence interval for the {count} Likert "
+        f"{grids} ({named}): consecutive Likert questions of one questionnaire group sharing a "
+        f"choice list, at least {MIN_ITEMS} items. Alpha was computed on complete cases only "
+        "(respondents with a valid answer to every item of the grid; “don't know”, “not "
+        "applicable” and blanks leave a respondent out), pooled over all groups and per group "
+        f"where a group has at least {MIN_GROUP_N} complete cases; “alpha if item deleted” "
+        "uses the same complete cases. Alpha is unweighted."
+    ]
 
 
 _ONE_CELL = ", weighted as one cell"

@@ -8,13 +8,14 @@ Its method notes come from :mod:`analysis.method_notes`, its JSON from
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
 from analysis.filters import filter_mask
 from analysis.frame import Frame
 from analysis.method_notes import method_notes
+from analysis.scales import Scale, build_scales
 from analysis.table_model import TOTAL, UNWEIGHTED, Table, frozen_map
 from analysis.tables import SEED, build_tables
 from analysis.weights import Weights
@@ -28,6 +29,7 @@ class Section:
     name: str  # the group's name; "" for questions outside any group
     label: str
     tables: tuple[Table, ...]
+    scales: tuple[Scale, ...] = ()  # its Likert grids as scales (analysis.scales)
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,10 @@ class Report:
     def tables(self) -> tuple[Table, ...]:
         return tuple(table for section in self.sections for table in section.tables)
 
+    @property
+    def scales(self) -> tuple[Scale, ...]:
+        return tuple(scale for section in self.sections for scale in section.scales)
+
 
 def build_report(
     frame: Frame,
@@ -88,14 +94,17 @@ def build_report(
     """
     mask = filter_mask(frame, filter) if filter else None
     tables = build_tables(frame, by=by, language=language, seed=seed, filter=mask, weights=weights)
-    sections = _sections(frame, tables, form, language)
+    scales = build_scales(
+        frame, by=by, language=language, filter=mask, labels=_group_labels(form, language)
+    )
+    sections = _with_scales(_sections(frame, tables, form, language), scales)
     provenance = _provenance(frame, by, mask, filter)
     return Report(
         title=title or (form.title if form is not None else frame.source.form_id),
         language=language,
         seed=seed,
         sections=sections,
-        method_notes=method_notes(tables, provenance, seed=seed, weights=weights),
+        method_notes=method_notes(tables, provenance, seed=seed, weights=weights, scales=scales),
         provenance=provenance,
         synthetic=synthetic,
         weighting=UNWEIGHTED if weights is None else weights.label,
@@ -120,6 +129,32 @@ def _sections(
             order.append((key, []))
         order[-1][1].append(table)
     return tuple(Section(key, labels.get(key) or key, tuple(section)) for key, section in order)
+
+
+def _group_labels(form: Form | None, language: str) -> dict[str, str]:
+    if form is None:
+        return {}
+    return {g.name: text_in(g.labels, language, form.default_language) for g in form.groups}
+
+
+def _with_scales(sections: tuple[Section, ...], scales: Sequence[Scale]) -> tuple[Section, ...]:
+    """Each scale in the section of its first item that has a table (none: left out)."""
+    placed: dict[int, list[Scale]] = {}
+    for scale in scales:
+        at = next(
+            (
+                at
+                for item in scale.items
+                for at, section in enumerate(sections)
+                if any(table.question == item for table in section.tables)
+            ),
+            None,
+        )
+        if at is not None:
+            placed.setdefault(at, []).append(scale)
+    return tuple(
+        replace(section, scales=tuple(placed.get(at, ()))) for at, section in enumerate(sections)
+    )
 
 
 def _provenance(frame: Frame, by: str, mask: pd.Series | None, filter: str | None) -> Provenance:

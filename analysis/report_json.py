@@ -9,6 +9,7 @@ import numpy as np
 
 from analysis.method_notes import software_versions
 from analysis.report import Report, Section
+from analysis.scales import Scale
 from analysis.stats import Interval, TestResult
 from analysis.table_model import Summary, Table
 
@@ -115,6 +116,35 @@ def _table_json(table: Table, section: Section) -> dict[str, Any]:
     }
 
 
+def _scale_json(scale: Scale) -> dict[str, Any]:
+    low, high = _interval(scale.ci)
+    return {
+        "name": scale.name,
+        "label": scale.label,
+        "items": [
+            {"name": item.item, "label": item.label, "alpha_if_deleted": _number(item.alpha)}
+            for item in scale.if_deleted
+        ],
+        "n": scale.n,
+        "n_incomplete": scale.n_incomplete,
+        "alpha": _number(scale.alpha),
+        "ci_low": low,
+        "ci_high": high,
+        "groups": {
+            group.group: {
+                "label": group.label,
+                "n": group.n,
+                "alpha": _number(group.alpha),
+                "ci_low": _interval(group.ci)[0],
+                "ci_high": _interval(group.ci)[1],
+            }
+            for group in scale.groups
+        },
+        "min_group_n": scale.min_group_n,
+        "warnings": list(scale.warnings),
+    }
+
+
 def report_to_json(report: Report) -> dict[str, Any]:
     """The report as JSON-ready data (schema in docs/analysis.md); no NaN anywhere."""
     provenance = report.provenance
@@ -146,6 +176,7 @@ def report_to_json(report: Report) -> dict[str, Any]:
                 "name": section.name,
                 "label": section.label,
                 "questions": [table.question for table in section.tables],
+                "scales": [_scale_json(scale) for scale in section.scales],
             }
             for section in report.sections
         ],

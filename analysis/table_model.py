@@ -7,7 +7,7 @@ organiser-facing copy in which small counts are hidden.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TypeVar
 
@@ -117,6 +117,8 @@ class Table:
     weighting: str = UNWEIGHTED
     suppressed_below: int | None = None
     effective_n: Mapping[str, float] | None = None  # Kish n_eff of the valid base, if weighted
+    suppressed_primary: int = 0  # cells hidden below the threshold (suppressed copies)
+    suppressed_complementary: int = 0  # cells hidden so that those cannot be derived
 
     @property
     def p(self) -> float | None:
@@ -133,49 +135,13 @@ class Table:
 
 
 def suppress(table: Table, threshold: int = SUPPRESS_BELOW) -> Table:
-    """A copy for organiser-facing output: counts from 1 to threshold − 1 become None.
+    """A copy for organiser-facing output: counts from 1 to threshold − 1 become None, and
+    enough other counts that none of them can be worked out by subtraction (complementary
+    suppression; the rules are in :mod:`analysis.suppression`).
 
-    Their percent and CI go too, and a Likert top-box share resting on so few
-    answers. Zero counts, bases and tests stay. This is primary suppression only:
-    a hidden cell may still be derived from the Total column and the other cells.
+    Their percent, CI and flags go too, and Likert summaries that would give a hidden
+    count away. Zero counts, N, bases and tests stay.
     """
-    if threshold < 1:
-        raise ValueError(f"the suppression threshold must be at least 1, got {threshold}")
+    from analysis.suppression import suppress_table  # it builds on the records above
 
-    def small(count: int | None) -> bool:
-        return count is not None and 0 < count < threshold
-
-    def hidden(row: R) -> R:
-        hide = {group for group, count in row.counts.items() if small(count)}
-        if not hide:
-            return row
-        return replace(
-            row,
-            counts=frozen_map({g: None if g in hide else c for g, c in row.counts.items()}),
-            percent=frozen_map({g: None if g in hide else p for g, p in row.percent.items()}),
-            ci=frozen_map({g: None if g in hide else ci for g, ci in row.ci.items()}),
-        )
-
-    summary = {
-        group: replace(s, top_box_n=None, top_box=None, top_box_ci=None)
-        if small(s.top_box_n)
-        else s
-        for group, s in table.summary.items()
-    }
-    options = tuple(hidden(option) for option in table.options)
-    by_value = {option.value: option for option in options}
-    rows = tuple(by_value.get(row.value, hidden(row)) for row in table.rows)
-    note = (
-        f"Counts from 1 to {threshold - 1} are suppressed (shown empty), with their "
-        "percentages and intervals."
-        if threshold > 1
-        else "No counts are suppressed."
-    )
-    return replace(
-        table,
-        rows=rows,
-        options=options,
-        summary=frozen_map(summary),
-        notes=(*table.notes, note),
-        suppressed_below=threshold,
-    )
+    return suppress_table(table, threshold)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import FrozenInstanceError, replace
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -85,10 +86,11 @@ def report(frame: Frame, form: Form) -> Report:
     return build_report(frame, form=form)
 
 
-def _table(data: dict[str, object], question: str) -> dict[str, object]:
+def _table(data: dict[str, Any], question: str) -> dict[str, Any]:
     tables = data["tables"]
     assert isinstance(tables, list)
-    return next(table for table in tables if table["question"] == question)
+    table: dict[str, Any] = next(table for table in tables if table["question"] == question)
+    return table
 
 
 def test_sections_follow_the_form_with_lone_questions_on_their_own(report: Report) -> None:
@@ -105,6 +107,14 @@ def test_sections_follow_the_form_with_lone_questions_on_their_own(report: Repor
     assert report.title == "grouped"
     with pytest.raises(FrozenInstanceError):
         report.title = "changed"  # type: ignore[misc]
+
+
+def test_a_lone_likert_item_is_no_scale(report: Report) -> None:
+    assert report.scales == ()
+    assert all(section.scales == () for section in report.sections)
+    sections = report_to_json(report)["sections"]
+    assert [section["scales"] for section in sections] == [[], [], []]
+    assert not any(note.startswith("Scales: ") for note in report.method_notes)
 
 
 def test_without_the_form_a_section_is_the_questions_group(frame: Frame) -> None:

@@ -346,12 +346,18 @@ def test_build_tables_gives_bh_q_values_across_the_whole_family(frame: Frame) ->
 
 def test_suppression_hides_counts_one_to_four_and_keeps_zero_and_five_up(frame: Frame) -> None:
     table = suppress(build_table(frame, "ready"))
-    assert dict(_row(table, "yes").counts) == {"IT": None, "MY": 13, TOTAL: 17}
+    # IT's 4 "yes" and MY's 3 "no" are below 5; MY's 13 and IT's 12 go with them, or the
+    # Totals (17, 15) and valid N (16 each) would give them away by subtraction.
+    assert dict(_row(table, "yes").counts) == {"IT": None, "MY": None, TOTAL: 17}
     no = _row(table, "no")
-    assert dict(no.counts) == {"IT": 12, "MY": None, TOTAL: 15}
+    assert dict(no.counts) == {"IT": None, "MY": None, TOTAL: 15}
     assert no.percent["MY"] is None and no.ci["MY"] is None
-    assert no.percent["IT"] == pytest.approx(75.0)
+    assert no.percent[TOTAL] == pytest.approx(100 * 15 / 32)
+    assert _row(table, "yes").flags == {}  # the flags went with the hidden counts
+    # The lone "don't know" row is base N − valid N, both published: shown.
+    assert dict(_row(table, "dk").counts) == {"IT": 1, "MY": 2, TOTAL: 3}
     assert table.suppressed_below == 5
+    assert (table.suppressed_primary, table.suppressed_complementary) == (2, 2)
     assert table.notes[-1].startswith("Counts from 1 to 4 are suppressed")
     assert table.test == build_table(frame, "ready").test
 
