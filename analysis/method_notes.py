@@ -92,6 +92,12 @@ def _tests(tables: Sequence[Table]) -> list[TestResult]:
     return found
 
 
+SYNTHETIC_NOTE = (
+    "SYNTHETIC DEMO DATA: some or all of these responses were made up by the platform's "
+    "generator to show how the tables work; they are not real answers and must not be cited."
+)
+
+
 def method_notes(
     tables: Sequence[Table],
     provenance: Provenance,
@@ -99,10 +105,12 @@ def method_notes(
     seed: int,
     weights: Weights | None = None,
     scales: Sequence[Scale] = (),
+    synthetic: bool = False,
 ) -> tuple[str, ...]:
     """The method notes, in words, of what these tables (and ``scales``) actually did (with
-    ``weights``, if any)."""
+    ``weights``, if any). ``synthetic`` data is named as such first."""
     notes = [
+        *([SYNTHETIC_NOTE] if synthetic else []),
         f"Data: {provenance.source}",
         f"Form version{'s' if len(provenance.versions) > 1 else ''}: "
         f"{', '.join(v or '(none)' for v in provenance.versions)}.",

@@ -104,7 +104,9 @@ def build_report(
         language=language,
         seed=seed,
         sections=sections,
-        method_notes=method_notes(tables, provenance, seed=seed, weights=weights, scales=scales),
+        method_notes=method_notes(
+            tables, provenance, seed=seed, weights=weights, scales=scales, synthetic=synthetic
+        ),
         provenance=provenance,
         synthetic=synthetic,
         weighting=UNWEIGHTED if weights is None else weights.label,

@@ -47,6 +47,8 @@ def test_analyze_the_database_writes_six_countries_and_a_total(
     assert [s["name"] for s in data["sections"]][:2] == ["a_profile", "b_awareness"]
     kinds = {table["kind"] for table in data["tables"]}
     assert {"categorical", "likert", "multiple"} <= kinds
+    assert data["synthetic"] is True  # the demo generator's responses are flagged
+    assert data["method_notes"][0].startswith("SYNTHETIC DEMO DATA")
 
 
 def test_analyze_an_unknown_form_fails_in_one_line(
@@ -66,6 +68,7 @@ def test_analyze_files_to_stdout_counts_rejected_rows(tmp_path: Path) -> None:
     assert report["provenance"]["n"] == {"IT": 4, "MY": 5, "Total": 9}
     assert report["provenance"]["rejected_rows"] == 1
     assert stderr.strip() == "5 tables of 9 responses by country, 1 row rejected"
+    assert report["synthetic"] is False
 
 
 def test_analyze_by_a_question_with_a_filter(tmp_path: Path) -> None:

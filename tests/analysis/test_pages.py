@@ -234,3 +234,19 @@ def test_policy_beside_survey(client: Client, responses: Database) -> None:
     assert "Malaysia (MY)" in text and "Rank correlations between countries" in text
     assert "descriptive: fewer than 10 countries" in text
     assert "SYNTHETIC DEMO DATA" in text
+
+
+def test_scales_appear_with_their_section(client: Client, responses: Database) -> None:
+    with responses.session() as session:
+        frame = load_responses(session, FORM_ID)
+    report = build_report(frame)
+    scales = report.scales
+    assert scales, "the bundled questionnaire has Likert grids"
+    _as(client, responses, "researcher")
+    page = client.get(REPORT, params={"section": "all"})
+    text = " ".join(unescape(re.sub(r"<[^>]+>", " ", page.text)).split())
+    assert text.count("Scale reliability:") == len(scales)
+    for scale in scales:
+        assert scale.alpha is not None
+        assert f"All {scale.n:,} {scale.alpha:.2f}" in text
+        assert all(f"({', '.join(scale.items)})" in text for scale in scales)

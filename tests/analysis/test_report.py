@@ -209,6 +209,9 @@ def test_provenance_counts_groups_and_fieldwork_dates(frame: Frame, form: Form) 
     assert provenance.fieldwork_end.startswith("2026-04-18")
     assert any("from 2026-03-10 to 2026-04-18" in note for note in report.method_notes)
     assert report_to_json(report)["synthetic"] is True
+    assert report.method_notes[0].startswith("SYNTHETIC DEMO DATA")
+    real = build_report(dated, form=form)
+    assert not any("SYNTHETIC" in note for note in real.method_notes)
 
 
 def test_json_round_trips_without_nan(frame: Frame, form: Form) -> None:
