@@ -250,3 +250,27 @@ def test_scales_appear_with_their_section(client: Client, responses: Database) -
         assert scale.alpha is not None
         assert f"All {scale.n:,} {scale.alpha:.2f}" in text
         assert all(f"({', '.join(scale.items)})" in text for scale in scales)
+
+
+def test_organisers_do_not_see_policy_shares_on_few_answers(
+    client: Client, responses: Database
+) -> None:
+    from analysis.policy_survey import policy_survey
+    from policy_matrix import service as matrix_service
+
+    with responses.transaction() as session:
+        matrix_service.load_bundled(session)
+    with responses.session() as session:
+        found = policy_survey(load_responses(session, FORM_ID), matrix_service.matrix(session))
+    shares = [
+        share
+        for row in found.rows
+        for share in (row.offering, row.awareness, row.recognising)
+        if share is not None
+    ]
+    small = sum(1 for s in shares if 0 < s.k < 5 or 0 < s.n - s.k < 5)
+    assert 0 < small < len(shares), "the sample has shares on few answers, and others"
+    _as(client, responses, "organiser")
+    page = client.get(f"{REPORT}/policy")
+    assert page.status_code == 200
+    assert page.text.count("hidden (small count)") == small
