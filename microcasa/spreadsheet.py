@@ -40,6 +40,47 @@ def safe_csv_cell(value: object) -> object:
     return value
 
 
+def xlsx_text(text: str) -> str:
+    """Text a workbook can hold: characters XML forbids (most control characters) become
+    U+FFFD, so a respondent's stray control character never breaks a download."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    cleaned: str = ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)
+    return cleaned
+
+
+def put_cell(sheet: Any, row: int, column: int, value: object, style: str | None = None) -> Any:
+    """Write a value into a workbook sheet (openpyxl, normal mode), safely.
+
+    Numbers, booleans, dates and None are written as they are; text is always a text
+    cell, whatever it starts with (openpyxl would make "=…" a formula and "#N/A" an
+    error). ``style`` is the name of a registered named style.
+    """
+    if isinstance(value, str):
+        value = xlsx_text(value)
+    cell = sheet.cell(row=row, column=column, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"  # after assigning: the assignment guesses the type
+    if style is not None:
+        cell.style = style
+    return cell
+
+
+def stream_cell(sheet: Any, value: object, style: str | None = None) -> Any:
+    """A cell for a write-only sheet (``Workbook(write_only=True)``), with the same rules as
+    :func:`put_cell`: text stays text."""
+    from openpyxl.cell import WriteOnlyCell
+
+    if isinstance(value, str):
+        value = xlsx_text(value)
+    cell = WriteOnlyCell(sheet, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+    if style is not None:
+        cell.style = style
+    return cell
+
+
 @unique
 class Refusal(Enum):
     """Why an upload is not read; :attr:`XlsxRefused.details` fills in the message."""

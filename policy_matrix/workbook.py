@@ -12,12 +12,12 @@ from datetime import UTC
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, NamedStyle, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from sqlmodel import Session
 
+from microcasa.spreadsheet import put_cell
 from policy_matrix import history, service
 from policy_matrix.catalogue import STATUSES, Catalogue, Dimension, catalogue
 from policy_matrix.models import PolicyChange
@@ -107,15 +107,8 @@ def _add_styles(book: Any) -> None:
 
 
 def _put(sheet: Any, row: int, column: int, value: WorkbookValue, style: str) -> Any:
-    if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
-    cell = sheet.cell(row=row, column=column, value=value)
-    if isinstance(value, str):
-        # After assigning: openpyxl makes "=…" a formula and "#N/A" an error cell.
-        # Text stays text, whatever it starts with (docs: SECURITY.md).
-        cell.data_type = "s"
-    cell.style = style
-    return cell
+    # Text stays text, whatever it starts with (docs: SECURITY.md).
+    return put_cell(sheet, row, column, value, style)
 
 
 def _headers(sheet: Any, headers: Iterable[str], widths: Sequence[int]) -> None:

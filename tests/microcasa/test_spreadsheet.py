@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import pathlib
 import zipfile
 from typing import Any
 
@@ -104,3 +105,31 @@ def test_xml_entities_are_refused_in_words() -> None:
     found = refusal(zip_of(members))
     assert found.refusal is Refusal.CORRUPT
     assert found.details["reason"].startswith("it declares XML entities")
+
+
+def test_cells_written_to_workbooks_keep_text_as_text(tmp_path: pathlib.Path) -> None:
+    from openpyxl import Workbook, load_workbook
+
+    from microcasa.spreadsheet import put_cell, stream_cell
+
+    values = ["=1+1", "+SUM(A1)", "@cmd", "#N/A", "a\x01b", 12, None, 3.5]
+    book = Workbook()
+    for column, value in enumerate(values, start=1):
+        put_cell(book.active, 1, column, value)
+    streamed = Workbook(write_only=True)
+    sheet = streamed.create_sheet("data")
+    sheet.append([stream_cell(sheet, value) for value in values])
+    for made, name in ((book, "normal.xlsx"), (streamed, "stream.xlsx")):
+        made.save(tmp_path / name)
+        row = next(load_workbook(tmp_path / name).worksheets[0].iter_rows())
+        assert [cell.data_type for cell in row[:5]] == ["s"] * 5
+        assert [cell.value for cell in row] == [
+            "=1+1",
+            "+SUM(A1)",
+            "@cmd",
+            "#N/A",
+            "a\ufffdb",
+            12,
+            None,
+            3.5,
+        ]
