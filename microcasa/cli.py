@@ -11,6 +11,7 @@ import click
 from sqlalchemy.exc import DBAPIError
 
 from analysis import cli as analysis_cli
+from exports import cli as exports_cli
 from microcasa import schema
 from microcasa.auth import cli as auth_cli
 from microcasa.auth.errors import AccountError
@@ -159,3 +160,4 @@ main.add_command(auth_cli.users)
 main.add_command(survey_cli.form)
 main.add_command(policy_cli.policy)
 main.add_command(analysis_cli.analyze)
+main.add_command(exports_cli.export)
