@@ -56,7 +56,12 @@ class Analysis:
 
 
 class _Recent(Generic[T]):
-    """Values by what they were built from, the most recent few (shared by server threads)."""
+    """Values by what they were built from, the most recent few (shared by server threads).
+
+    Keys are tuples that start with (database, form_id, fingerprint): a value built from
+    responses that have changed since is dropped as soon as a newer one is put, so a
+    questionnaire in fieldwork never holds more than its current frame and reports.
+    """
 
     def __init__(self, size: int) -> None:
         self.size = size
@@ -70,8 +75,10 @@ class _Recent(Generic[T]):
                 self.items.move_to_end(key)
             return found
 
-    def put(self, key: Hashable, value: T) -> None:
+    def put(self, key: tuple[object, ...], value: T) -> None:
         with self.lock:
+            for old in [k for k in self.items if isinstance(k, tuple) and _stale(k, key)]:
+                del self.items[old]
             self.items[key] = value
             self.items.move_to_end(key)
             while len(self.items) > self.size:
@@ -80,6 +87,11 @@ class _Recent(Generic[T]):
     def clear(self) -> None:
         with self.lock:
             self.items.clear()
+
+
+def _stale(old: tuple[object, ...], new: tuple[object, ...]) -> bool:
+    """Built from the same questionnaire in the same database, from other responses."""
+    return old[:2] == new[:2] and old[2] != new[2]
 
 
 FRAMES: _Recent[tuple[Frame, Form]] = _Recent(4)

@@ -274,3 +274,18 @@ def test_organisers_do_not_see_policy_shares_on_few_answers(
     page = client.get(f"{REPORT}/policy")
     assert page.status_code == 200
     assert page.text.count("hidden (small count)") == small
+
+
+def test_a_newer_response_set_drops_the_older_reports(client: Client, responses: Database) -> None:
+    _as(client, responses, "researcher")
+    client.get(REPORT)
+    client.get(REPORT, params={"by": "a2"})
+    assert len(service.FRAMES.items) == 1 and len(service.REPORTS.items) == 2
+    with responses.transaction() as session:
+        questionnaire = versions.get_questionnaire(session, FORM_ID)
+        body = submission(dict(ANSWERS), country="ID")
+        submit_api(
+            session, questionnaire, body, invitation=None, country_scope=None, submitted_by_id=None
+        )
+    client.get(REPORT)
+    assert len(service.FRAMES.items) == 1 and len(service.REPORTS.items) == 1
