@@ -289,3 +289,15 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         for v in violations:
             nodes = ", ".join(v["nodes"])
             terminalreporter.write_line(f"{label}: {v['impact']} {v['id']}: {v['help']} [{nodes}]")
+
+
+def sign_in(page: Any, server: Server, email: str) -> None:
+    """Sign a staff account in through the login page (every account has STAFF_PASSWORD)."""
+    from playwright.sync_api import expect
+
+    page.goto(server.url("/login"))
+    page.fill("#email", email)
+    page.fill("#password", STAFF_PASSWORD)
+    with page.expect_navigation():
+        page.click("form button[type=submit]")
+    expect(page).not_to_have_url(re.compile(r"/login"))

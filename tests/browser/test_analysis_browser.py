@@ -21,13 +21,13 @@ if TYPE_CHECKING:
 
 require_tools()
 
-from playwright.sync_api import Page, expect  # noqa: E402 - once known present
+from playwright.sync_api import expect  # noqa: E402 - once known present
 
 from analysis.synthetic import load_synthetic  # noqa: E402
 from microcasa.auth import service  # noqa: E402
 from microcasa.db import Database  # noqa: E402
 from microcasa.settings import load_settings  # noqa: E402
-from tests.browser.conftest import SECRET, STAFF_PASSWORD  # noqa: E402
+from tests.browser.conftest import SECRET, STAFF_PASSWORD, sign_in  # noqa: E402
 
 expect.set_options(timeout=20_000)
 NewContext = Callable[..., Any]
@@ -47,15 +47,6 @@ def responses(server: Server, browser_database_url: str) -> None:
             )
     finally:
         database.dispose()
-
-
-def sign_in(page: Page, server: Server, email: str) -> None:
-    page.goto(server.url("/login"))
-    page.fill("#email", email)
-    page.fill("#password", STAFF_PASSWORD)
-    with page.expect_navigation():
-        page.click("form button[type=submit]")
-    expect(page).not_to_have_url(re.compile(r"/login"))
 
 
 def test_a_researcher_reads_compares_and_downloads(

@@ -18,23 +18,14 @@ if TYPE_CHECKING:
 
 require_tools()
 
-from playwright.sync_api import Page, expect  # noqa: E402 - once known present
+from playwright.sync_api import expect  # noqa: E402 - once known present
 
-from tests.browser.conftest import STAFF_PASSWORD  # noqa: E402
+from tests.browser.conftest import sign_in  # noqa: E402
 
 expect.set_options(timeout=15_000)
 NewContext = Callable[..., Any]
 SAVE = "form[action='/policy/cell/DE/PM09'] button[type=submit]"
 XSS = '<img src=x onerror="window.__xss=1"> checked in the gazette'
-
-
-def sign_in(page: Page, server: Server, email: str) -> None:
-    page.goto(server.url("/login"))
-    page.fill("#email", email)
-    page.fill("#password", STAFF_PASSWORD)
-    with page.expect_navigation():
-        page.click("form button[type=submit]")
-    expect(page).not_to_have_url(re.compile(r"/login"))
 
 
 def test_a_researcher_reads_edits_and_compares(
