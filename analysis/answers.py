@@ -6,9 +6,11 @@ came from the database or from a data file.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from itertools import repeat
+from operator import attrgetter
+from typing import Any, Literal
 
 import msgspec
 import numpy as np
@@ -36,37 +38,58 @@ class Answers:
             v.name: pd.Index([choice.name for choice in v.choices], dtype=object)
             for v in self.variables
         }
+        # Choice name -> position; None (no answer) -> _NONE, counted apart, then -1.
+        self._positions: dict[str, dict[Any, int]] = {
+            v.name: {choice.name: at for at, choice in enumerate(v.choices)} | {None: _NONE}
+            for v in self.variables
+        }
         # Stored answers are decoded straight into a struct of the frame's questions:
         # other keys are skipped, the rows are not tracked by the garbage collector,
         # and picks come as tuples, which it stops tracking: full collections over
         # 100,000 rows' dicts and lists would cost more than the decoding itself.
-        fields = [(f"q{at}", _JSON, None) for at in range(len(self._names))]
-        rename = {f"q{at}": name for at, name in enumerate(self._names)}
-        row = msgspec.defstruct("AnswerRow", fields, gc=False, rename=rename)
-        self._decode = msgspec.json.Decoder(row).decode
+        self._decode = _decoder(self._names, [_JSON for _ in self.variables])
+        self._fields = [attrgetter(f"q{at}") for at in range(len(self._names))]
+        # First try: choices as Literal types. msgspec then hands back the one string
+        # object of each choice instead of a new string per answer, which makes the
+        # lookups above fast; a chunk with any other answer is decoded again as any JSON.
+        self._decode_choices = _decoder(self._names, [_choice_type(v) for v in self.variables])
 
     def add(self, answers: Sequence[Mapping[str, Any]]) -> None:
         """One chunk of rows: a mapping of question name to answer per row."""
-        self._add([tuple(row.get(name) for name in self._names) for row in answers])
+        rows = [tuple(row.get(name) for name in self._names) for row in answers]
+        columns = zip(*rows, strict=True) if rows else (() for _ in self._names)
+        self._add(columns, len(rows), False)
 
     def add_json(self, texts: Sequence[str]) -> None:
         """One chunk of rows, each the JSON text of a response's answers."""
-        decode, values = self._decode, msgspec.structs.astuple
-        self._add([values(decode(text)) for text in texts])
+        try:
+            decode = self._decode_choices
+            structs = [decode(text) for text in texts]
+        except msgspec.ValidationError:  # an answer that is not one of its choices
+            decode = self._decode
+            structs = [decode(text) for text in texts]
+        # Column by column, straight from the structs: no tuple per row.
+        self._add((list(map(field, structs)) for field in self._fields), len(structs), True)
 
-    def _add(self, rows: list[tuple[Any, ...]]) -> None:
-        count = len(rows)
-        columns = zip(*rows, strict=True) if rows else (() for _ in self._names)
+    def _add(self, columns: Iterable[Sequence[Any]], count: int, decoded: bool) -> None:
+        """``decoded``: the values come from JSON, so no answer is a float NaN."""
         for variable, column in zip(self.variables, columns, strict=True):
-            # fromiter, not np.array: a list of picks must stay one object, not a dimension.
-            values = np.fromiter(column, dtype=object, count=count)
-            piece: Any = values
+            piece: Any
             if variable.kind is Kind.MULTIPLE:
-                piece = _picks(self._choices[variable.name], values)
+                piece = _picks(self._choices[variable.name], column)
             elif variable.kind in (Kind.CATEGORICAL, Kind.LIKERT):
                 # Coded while the chunk's strings are fresh; only integers are kept.
-                codes = _codes(self._choices[variable.name], values)
-                piece = _Codes(codes, int(pd.notna(values).sum()))
+                codes = _codes(self._positions[variable.name], column)
+                none = codes == _NONE
+                if decoded:  # from JSON: None is the only missing value
+                    given = count - int(np.count_nonzero(none))
+                else:
+                    given = int(pd.notna(np.fromiter(column, dtype=object, count=count)).sum())
+                codes[none] = -1
+                piece = _Codes(codes, given)
+            else:
+                # fromiter, not np.array: a list of picks must stay one object, not a dimension.
+                piece = np.fromiter(column, dtype=object, count=count)
             self._pieces[variable.name].append(piece)
         self.rows += count
 
@@ -125,6 +148,32 @@ class Answers:
         return columns
 
 
+_NONE = -2  # the code of no answer while a chunk is coded
+_OTHER = object()  # stands for an answer that cannot be a choice while a chunk is coded
+
+
+def _decoder(names: Sequence[str], types: Sequence[Any]) -> Callable[[str], Any]:
+    """A JSON decoder of an answers object into a struct of these questions' fields."""
+    fields = [(f"q{at}", kind, None) for at, kind in enumerate(types)]
+    rename = {f"q{at}": name for at, name in enumerate(names)}
+    row = msgspec.defstruct("AnswerRow", fields, gc=False, rename=rename)
+    decode: Callable[[str], Any] = msgspec.json.Decoder(row).decode
+    return decode
+
+
+def _choice_type(variable: Variable) -> Any:
+    """A select question's answer as a Literal of its choices (picks: a tuple of them)."""
+    names = tuple(choice.name for choice in variable.choices)
+    if not names:
+        return _JSON
+    choice = Literal[names]  # type: ignore[valid-type]
+    if variable.kind is Kind.MULTIPLE:
+        return tuple[choice, ...] | str | None
+    if variable.kind in (Kind.CATEGORICAL, Kind.LIKERT):
+        return choice | None
+    return _JSON
+
+
 _EMPTY = np.array([], dtype=object)
 _EMPTY_BOOL = np.array([], dtype=bool)
 _NO_CODES = np.array([], dtype=np.int32)
@@ -138,15 +187,15 @@ class _Codes:
     given: int
 
 
-def _codes(categories: pd.Index, values: np.ndarray) -> np.ndarray:
-    # A dict lookup per answer: several times faster than Index.get_indexer on objects.
-    position = {name: at for at, name in enumerate(categories)}
-    get = position.get
+def _codes(position: Mapping[Any, int], values: Sequence[Any]) -> np.ndarray:
+    # A dict lookup per answer, in C (map): several times faster than Index.get_indexer.
+    lookup: Callable[[Any, int], int] = position.get
     try:
-        return np.fromiter((get(value, -1) for value in values), dtype=np.int32, count=len(values))
+        return np.fromiter(map(lookup, values, repeat(-1)), dtype=np.int32, count=len(values))
     except TypeError:  # picks of a version that asked it as select_multiple
-        texts = _texts(values)
-        return np.fromiter((get(text, -1) for text in texts), dtype=np.int32, count=len(texts))
+        # Only text is a choice; anything else given (a list, a number) is not one.
+        texts = [v if v is None or isinstance(v, str) else _OTHER for v in values]
+        return np.fromiter(map(lookup, texts, repeat(-1)), dtype=np.int32, count=len(texts))
 
 
 @dataclass(frozen=True)
@@ -159,23 +208,34 @@ class _Picks:
     unknown: int  # picks that are not among the choices
 
 
-def _picks(options: pd.Index, values: np.ndarray) -> _Picks:
+def _picks(options: pd.Index, values: Sequence[Any]) -> _Picks:
+    """The chunk's picks; each distinct answer is worked out once (answers repeat a lot)."""
+    try:
+        seen = {value: at for at, value in enumerate(dict.fromkeys(values))}
+        which = np.fromiter(map(seen.__getitem__, values), dtype=np.intp, count=len(values))
+    except TypeError:  # a list (unhashable): every answer on its own
+        which = np.arange(len(values))
+        distinct = np.fromiter(values, dtype=object, count=len(values))
+    else:
+        distinct = np.fromiter(seen, dtype=object, count=len(seen))
     lists = [
         value.split()
         if isinstance(value, str)
         else value
         if isinstance(value, list | tuple)
         else None
-        for value in values
+        for value in distinct
     ]
     answered = np.fromiter((bool(picks) for picks in lists), dtype=bool, count=len(lists))
     text = np.array([" ".join(p) if p else None for p in lists], dtype=object)
     exploded = pd.Series(lists, dtype=object)[answered].explode()
     codes = options.get_indexer(exploded.to_numpy())
     known = codes >= 0
-    matrix = np.zeros((len(values), len(options)), dtype=np.int8)
-    matrix[exploded.index.to_numpy()[known], codes[known]] = 1
-    return _Picks(text, answered, matrix, int((~known).sum()))
+    rows = exploded.index.to_numpy()
+    matrix = np.zeros((len(distinct), len(options)), dtype=np.int8)
+    matrix[rows[known], codes[known]] = 1
+    unknown = np.bincount(rows[~known], minlength=len(distinct))
+    return _Picks(text[which], answered[which], matrix[which], int(unknown[which].sum()))
 
 
 def _typed(variable: Variable, values: np.ndarray, notes: list[str]) -> Any:
@@ -197,7 +257,7 @@ def _typed(variable: Variable, values: np.ndarray, notes: list[str]) -> Any:
     )
 
 
-def _texts(values: np.ndarray) -> list[str | None]:
+def _texts(values: Iterable[Any]) -> list[str | None]:
     """Only the text values (other types stay out of a categorical or a date)."""
     return [value if isinstance(value, str) else None for value in values]
 

@@ -127,7 +127,8 @@ def load_responses(session: Session, form_id: str, *, include_partial: bool = Fa
     forms = [(version.version, form_of(version)) for version in used]
     variables, differences = variables_of(forms)
     answers = Answers(variables)
-    rows: list[tuple[Any, ...]] = []
+    # Meta columns gathered a chunk at a time, as columns: no tuple per response.
+    gathered: list[list[Any]] = [[] for _ in range(7)]
     statement = (
         select(
             col(Response.id),
@@ -149,11 +150,14 @@ def load_responses(session: Session, form_id: str, *, include_partial: bool = Fa
         .execution_options(yield_per=_CHUNK)
     )
     for chunk in session.connection().execute(statement).partitions():
-        answers.add_json([row[5] or "{}" for row in chunk])
-        rows.extend((r[0], r[1], r[2] or None, r[3], r[4], r[6], r[7]) for r in chunk)
-    ids, version_ids, countries, institutions, languages, completed, status = (
-        list(column) for column in (zip(*rows, strict=True) if rows else [()] * 7)
-    )
+        if not chunk:
+            continue
+        columns = list(zip(*chunk, strict=True))
+        answers.add_json([text or "{}" for text in columns.pop(5)])
+        for column, values in zip(gathered, columns, strict=True):
+            column.extend(values)
+    ids, version_ids, countries, institutions, languages, completed, status = gathered
+    countries = [country or None for country in countries]
     names = {version.id: version.version for version in used}
     type_question = institution_type_of(forms)
     meta = {

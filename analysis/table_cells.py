@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -49,6 +50,12 @@ class TableBase:
     notes: tuple[str, ...]
     weights: NDArray[np.float64] | None = None  # aligned with data; all finite and positive
 
+    @cached_property
+    def codes(self) -> NDArray[np.integer]:
+        """Each row's group as its position in ``groups`` (every row has one)."""
+        codes: NDArray[np.integer] = self.group.cat.codes.to_numpy()
+        return codes
+
 
 @dataclass(frozen=True)
 class TableParts:
@@ -70,13 +77,24 @@ def counts_by_group(
 
 def cross_counts(group: pd.Series, answers: pd.Series) -> Counts:
     """Groups × answer categories; every category appears, empty answers are not counted."""
-    sizes = (
-        pd.DataFrame({"group": group, "answer": answers})
-        .groupby(["group", "answer"], observed=False)
-        .size()
+    return code_counts(
+        group.cat.codes.to_numpy(),
+        len(group.cat.categories),
+        answers.cat.codes.to_numpy(),
+        len(answers.cat.categories),
     )
-    shape = (len(group.cat.categories), len(answers.cat.categories))
-    counts: Counts = sizes.to_numpy(dtype=np.int64).reshape(shape)
+
+
+def code_counts(
+    rows: NDArray[np.integer], size: int, columns: NDArray[np.integer], width: int
+) -> Counts:
+    """Counts of each (row code, column code) pair, size × width; a code −1 is not counted.
+
+    One ``bincount`` of row · width + column: no grouping, no sort.
+    """
+    counted = (rows >= 0) & (columns >= 0)
+    cells = rows[counted].astype(np.int64) * width + columns[counted]
+    counts: Counts = np.bincount(cells, minlength=size * width).reshape(size, width)
     return counts
 
 

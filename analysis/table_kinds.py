@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 import numpy as np
-import pandas as pd
 from numpy.typing import NDArray
 
 from analysis.stats import (
@@ -22,15 +21,16 @@ from analysis.stats import (
     dunn_holm,
     holm,
     kruskal_wallis,
-    likert_summary,
-    mann_whitney,
     numeric_summary,
 )
+from analysis.stats.posthoc import dunn_holm_counts
+from analysis.stats.ranks import kruskal_wallis_counts, mann_whitney_counts
+from analysis.stats.summaries import likert_summaries_counts
 from analysis.table_cells import (
     TableBase,
     TableParts,
+    code_counts,
     counts_by_group,
-    cross_counts,
     effective_n,
     residual_flags,
     shares,
@@ -45,19 +45,24 @@ from analysis.table_model import (
     Summary,
     frozen_map,
 )
-from analysis.variables import Kind, Variable, VariableChoice, scores
+from analysis.variables import Kind, Variable, VariableChoice, category_scores
 from analysis.weights import (
     kish_design_effect,
     rao_scott,
 )
 
 ALPHA = 0.05  # letters are shown after a Kruskal-Wallis p below this
+# Rank tests of a numeric question work on its groups × distinct values counts while
+# the table stays below this many cells, else on the values.
+_MAX_COUNT_CELLS = 4_000_000
 
 
 def single_parts(base: TableBase, variable: Variable, language: str, seed: int) -> TableParts:
     """A select_one question: categorical (chi-square family) or Likert (rank tests)."""
     answers = base.data[variable.name]
-    counts = cross_counts(base.group, answers)
+    codes = base.codes
+    answer_codes = answers.cat.codes.to_numpy()
+    counts = code_counts(codes, len(base.groups), answer_codes, len(answers.cat.categories))
     choices = list(variable.choices)
     kept = np.array([not choice.missing for choice in choices])
     groups = (*base.groups, TOTAL)
@@ -70,8 +75,6 @@ def single_parts(base: TableBase, variable: Variable, language: str, seed: int) 
     summary: dict[str, Summary] = {}
     letters: dict[str, str] = {}
     w = base.weights
-    codes = base.group.cat.codes.to_numpy()
-    answer_codes = answers.cat.codes.to_numpy()
     valid = (answer_codes >= 0) & kept[np.maximum(answer_codes, 0)]
     if variable.kind is Kind.CATEGORICAL and w is not None:
         weighted = weighted_table(codes, answer_codes, w, counts.shape)[:, kept]
@@ -89,13 +92,16 @@ def single_parts(base: TableBase, variable: Variable, language: str, seed: int) 
         if test.p is not None:
             flags = residual_flags(valid_table, base.groups, variable.valid_choices)
     else:
-        points = scores(answers, variable)
-        by_group = {g: points[(base.group == g).to_numpy()].to_numpy() for g in base.groups}
-        test, letters = _rank_test(by_group, two_groups=True)
-        summary = _likert_summaries(answers, variable, by_group)
+        # Ranks, medians and means from the groups × answers counts: the same numbers as
+        # from the answers one by one (see analysis.stats.ranks.rank_counts).
+        score = np.array(category_scores(variable, list(answers.cat.categories)))
+        scored = ~np.isnan(score)
+        by_group = {g: counts[at, scored] for at, g in enumerate(base.groups)}
+        test, letters = _rank_test(by_group, score[scored], two_groups=True)
+        summary = _likert_summaries(counts[:, scored], score[scored], base.groups)
         if w is not None:
             top = next(iter(summary.values())).top
-            in_top = np.isin(points.to_numpy(dtype="float64", na_value=np.nan), top)
+            in_top = np.isin(np.append(score, np.nan)[answer_codes], top)
             percent, ci = weighted_shares(in_top, valid, w, codes, groups)
             summary = {
                 g: replace(s, top_box=percent[g], top_box_ci=ci[g]) if s.n else s
@@ -123,31 +129,38 @@ def single_parts(base: TableBase, variable: Variable, language: str, seed: int) 
 
 
 def _rank_test(
-    by_group: Mapping[str, NDArray[np.float64]], *, two_groups: bool
+    counts: Mapping[str, NDArray[np.int64]], values: NDArray[np.float64], *, two_groups: bool
 ) -> tuple[TestResult, dict[str, str]]:
-    """Kruskal-Wallis (Mann-Whitney for two groups when asked), and letters if significant."""
-    if two_groups and len(by_group) == 2:
-        first, second = by_group.values()
-        return mann_whitney(first, second), {}
-    test = kruskal_wallis(by_group)
+    """Kruskal-Wallis (Mann-Whitney for two groups when asked), and letters if significant.
+
+    ``counts`` holds each group's counts of ``values``.
+    """
+    if two_groups and len(counts) == 2:
+        first, second = counts.values()
+        return mann_whitney_counts(first, second, values), {}
+    test = kruskal_wallis_counts(counts, values)
     if test.name != KRUSKAL_WALLIS or test.p is None or test.p >= ALPHA:
         return test, {}
     # Letters for the groups that were tested; a group without values gets none.
-    present = [g for g, values in by_group.items() if np.count_nonzero(~np.isnan(values))]
-    pairs = dunn_holm({g: by_group[g] for g in present})
+    present = [g for g, row in counts.items() if row.sum()]
+    pairs = dunn_holm_counts({g: counts[g] for g in present}, values)
     return test, compact_letters(present, pairs.adjusted_p())
 
 
 def _likert_summaries(
-    answers: pd.Series, variable: Variable, by_group: Mapping[str, NDArray[np.float64]]
+    counts: NDArray[np.int64], score: NDArray[np.float64], groups: tuple[str, ...]
 ) -> dict[str, Summary]:
-    every_point = pd.Series(pd.Categorical(list(answers.cat.categories), dtype=answers.dtype))
-    points = sorted(int(point) for point in scores(every_point, variable).dropna())
+    """Each group's and the Total's summary from groups × valid answers counts."""
+    points = sorted(int(point) for point in score)
     top = points[-2:]
-    pooled = np.concatenate([*by_group.values(), np.array([], dtype=np.float64)])
+    per_point = np.zeros((len(groups), len(points)), dtype=np.int64)
+    for at, point in enumerate(points):
+        per_point[:, at] = counts[:, score == point].sum(axis=1)
+    table = np.vstack([per_point, per_point.sum(axis=0)])
     result: dict[str, Summary] = {}
-    for group, values in (*by_group.items(), (TOTAL, pooled)):
-        likert = likert_summary(values, top=top, points=points)
+    for group, likert in zip(
+        (*groups, TOTAL), likert_summaries_counts(table, top=top, points=points), strict=True
+    ):
         s = likert.summary
         ci = likert.top_box_ci
         result[group] = Summary(
@@ -168,18 +181,39 @@ def _likert_summaries(
 
 def numeric_parts(base: TableBase, variable: Variable) -> TableParts:
     values = base.data[variable.name].to_numpy(dtype="float64", na_value=np.nan)
-    by_group = {g: values[(base.group == g).to_numpy()] for g in base.groups}
+    codes = base.codes
+    by_group = {g: values[codes == at] for at, g in enumerate(base.groups)}
     summary: dict[str, Summary] = {}
     for group, observed in (*by_group.items(), (TOTAL, values)):
         s = numeric_summary(observed)
         summary[group] = Summary(s.n, s.mean, s.sd, s.median, s.q1, s.q3, s.mean_ci)
     n = {group: s.n for group, s in summary.items()}
-    test, letters = _rank_test(by_group, two_groups=False)
+    answered = ~np.isnan(values)
+    distinct, position = np.unique(values[answered], return_inverse=True)
+    size = len(base.groups)
+    if size * distinct.size <= _MAX_COUNT_CELLS:
+        counts = code_counts(codes[answered], size, position.ravel(), distinct.size)
+        test, letters = _rank_test(
+            {g: counts[at] for at, g in enumerate(base.groups)}, distinct, two_groups=False
+        )
+    else:
+        test, letters = _rank_test_values(by_group)
     effective = None
     if base.weights is not None:
-        codes = base.group.cat.codes.to_numpy()
-        effective = effective_n(~np.isnan(values), base.weights, codes, (*base.groups, TOTAL))
+        effective = effective_n(answered, base.weights, codes, (*base.groups, TOTAL))
     return TableParts(n, dict(n), (), summary, test, letters, effective_n=effective)
+
+
+def _rank_test_values(
+    by_group: Mapping[str, NDArray[np.float64]],
+) -> tuple[TestResult, dict[str, str]]:
+    """``_rank_test`` (no Mann-Whitney) from each group's values, for many distinct values."""
+    test = kruskal_wallis(by_group)
+    if test.name != KRUSKAL_WALLIS or test.p is None or test.p >= ALPHA:
+        return test, {}
+    present = [g for g, values in by_group.items() if np.count_nonzero(~np.isnan(values))]
+    pairs = dunn_holm({g: by_group[g] for g in present})
+    return test, compact_letters(present, pairs.adjusted_p())
 
 
 def multiple_parts(base: TableBase, variable: Variable, language: str, seed: int) -> TableParts:
@@ -193,7 +227,7 @@ def multiple_parts(base: TableBase, variable: Variable, language: str, seed: int
     picks = columns.fillna(0).to_numpy(dtype=np.int64)
     kept = np.array([not choice.missing for choice in variable.choices])
     valid_answer = answered & (picks[:, kept].sum(axis=1) > 0)
-    codes = base.group.cat.codes.to_numpy()
+    codes = base.codes
     groups = (*base.groups, TOTAL)
     size = len(base.groups)
 

@@ -1,11 +1,11 @@
 """Comparative tables: one question by countries (or any single-choice grouping), plus a Total.
 
-Counts come from ``groupby(...).size()`` on categorical columns, so every answer
-and every group appears even where nobody chose it. User-missing answers ("don't
-know", "not applicable") are rows of their own but outside the valid base: never
-in a percentage, a median, a mean or a test. The test is chosen by the
-question's kind (see docs/analysis.md, "Comparative tables"); the Total column
-pools all groups unweighted.
+Counts come from one ``np.bincount`` of the categorical columns' group × answer
+codes, so every answer and every group appears even where nobody chose it.
+User-missing answers ("don't know", "not applicable") are rows of their own but
+outside the valid base: never in a percentage, a median, a mean or a test. The
+test is chosen by the question's kind (see docs/analysis.md, "Comparative tables");
+the Total column pools all groups unweighted.
 
 With ``weights`` (:func:`analysis.weights.post_stratify`), percentages are
 weighted (Total under the weights' pooling rule), CIs are Wilson's on Kish's
@@ -40,7 +40,7 @@ from analysis.table_model import (
     frozen_map,
     suppress,
 )
-from analysis.variables import Kind
+from analysis.variables import Kind, Variable
 from analysis.weights import (
     Weights,
 )
@@ -77,12 +77,30 @@ def build_table(
     warning. ``seed`` drives the Monte Carlo p when a chi-square is unreliable.
     ``weights`` (aligned by index) makes the table weighted (see the module notes).
     """
+    variable = _analysable(frame, name, by)
+    base = _base(frame, by, filter, language, weights)
+    return _table(base, variable, by, language, seed, weights)
+
+
+def _analysable(frame: Frame, name: str, by: str) -> Variable:
     variable = frame.variable(name)
     if variable.kind not in ANALYSABLE:
         raise ValueError(f"{name} is a {variable.kind} question; it has no comparative table")
     if by == name:
         raise ValueError(f"{name} cannot be tabulated by itself")
-    base = _base(frame, by, filter, language, weights)
+    return variable
+
+
+def _table(
+    base: TableBase,
+    variable: Variable,
+    by: str,
+    language: str,
+    seed: int,
+    weights: Weights | None,
+) -> Table:
+    """The table of one question on a base (the rows, groups and weights every table shares)."""
+    name = variable.name
     groups = (*base.groups, TOTAL)
     parts: TableParts
     if variable.kind is Kind.MULTIPLE:
@@ -144,12 +162,15 @@ def build_tables(
     order, with BH q-values across all their tests: one family, whose size each records."""
     if names is None:
         names = [v.name for v in frame.variables if v.kind in ANALYSABLE and v.name != by]
-    tables = [
-        build_table(
-            frame, name, by=by, language=language, seed=seed, filter=filter, weights=weights
-        )
-        for name in names
-    ]
+    # The base (rows kept, their groups and weights) is the same for every table: made once,
+    # after the first question is known to be analysable, as build_table would.
+    tables: list[Table] = []
+    base: TableBase | None = None
+    for name in names:
+        variable = _analysable(frame, name, by)
+        if base is None:
+            base = _base(frame, by, filter, language, weights)
+        tables.append(_table(base, variable, by, language, seed, weights))
     family = sum(1 for table in tables if table.p is not None)
     qs = benjamini_hochberg(table.p for table in tables)
     return tuple(replace(table, q=q, q_family=family) for table, q in zip(tables, qs, strict=True))
@@ -207,6 +228,5 @@ def _base(
     kept = kept.cat.rename_categories(list(groups))
     labels = {g: labels.get(g, g) for g in groups} | {TOTAL: TOTAL}
     values = None if weights is None else aligned[keep].to_numpy(dtype="float64")
-    return TableBase(
-        data[keep], kept, groups, frozen_map(labels), tuple(warnings), tuple(notes), values
-    )
+    rows = data if bool(keep.all()) else data[keep]  # read only: no copy when all are kept
+    return TableBase(rows, kept, groups, frozen_map(labels), tuple(warnings), tuple(notes), values)

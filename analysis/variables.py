@@ -19,6 +19,7 @@ anything is ranked, averaged or tested.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -130,6 +131,21 @@ def scores(series: pd.Series, variable: Variable) -> pd.Series:
         values = [float(rank) for rank in range(1, len(categories) + 1)]
     mapping = dict(zip(categories, values, strict=True))
     return points.map(mapping).astype("float64")
+
+
+def category_scores(variable: Variable, categories: Sequence[str]) -> list[float]:
+    """What ``scores`` gives each of a Likert column's categories (NaN: user-missing),
+    without a Series: for tables that work on the counts of each category."""
+    if variable.kind is not Kind.LIKERT:
+        raise ValueError(f"{variable.name} is not a Likert item")
+    missing = set(variable.missing)
+    kept = [name for name in categories if name not in missing]
+    if all(_integer(name) is not None for name in kept):
+        values = [float(name) for name in kept]
+    else:
+        values = [float(rank) for rank in range(1, len(kept) + 1)]
+    mapping = dict(zip(kept, values, strict=True))
+    return [mapping.get(name, math.nan) for name in categories]
 
 
 def missing_choices(choices: Sequence[Choice]) -> frozenset[str]:

@@ -121,3 +121,126 @@ def likert_summary(
         top_box=top_box_n / n if n else None,
         top_box_ci=wilson(top_box_n, n, level),
     )
+
+
+def likert_summary_counts(
+    counts: ArrayLike,
+    top: Sequence[int] = (4, 5),
+    points: Sequence[int] = (1, 2, 3, 4, 5),
+    level: float = 0.95,
+) -> LikertSummary:
+    """``likert_summary`` of the answers counted at each scale point (``counts[i]`` at
+    ``points[i]``): the same numbers, quartiles by the "linear" method, no answer read."""
+    return likert_summaries_counts(np.asarray(counts)[None, :], top, points, level)[0]
+
+
+def likert_summaries_counts(
+    counts: ArrayLike,
+    top: Sequence[int] = (4, 5),
+    points: Sequence[int] = (1, 2, 3, 4, 5),
+    level: float = 0.95,
+) -> list[LikertSummary]:
+    """``likert_summary_counts`` of each row of a groups × scale points count table.
+
+    The mean, median and quartiles are exact; the SD sums the squared deviations
+    per point rather than per answer, so it may differ in the last digit or so.
+    """
+    table = np.asarray(counts)
+    scale = np.asarray(points, dtype=np.float64)
+    if table.ndim != 2 or table.shape[1] != scale.size:
+        raise ValueError(f"need a table of counts with one column per point, {scale.size}")
+    whole = table.astype(np.int64)
+    if not np.array_equal(whole, table) or np.any(whole < 0):
+        raise ValueError("counts must be non-negative whole numbers")
+    if not set(top) <= set(points):
+        raise ValueError(f"top-box codes {list(top)} must be scale points {list(points)}")
+    # A point listed twice holds the same answers in both columns (as likert_summary
+    # counts them): they are counted once in n, the quartiles and the top box.
+    in_top = np.isin(scale, np.asarray(top, dtype=np.float64))
+    distinct, first = np.unique(scale, return_index=True)
+    sizes = whole[:, first].sum(axis=1)
+    tops = whole[:, in_top & _first_of(scale)].sum(axis=1)
+    summaries = _summaries_of_counts(whole[:, first], distinct, sizes, _t_quantiles(sizes, level))
+    result: list[LikertSummary] = []
+    for row, n, top_box_n, summary in zip(
+        whole.tolist(), sizes.tolist(), tops.tolist(), summaries, strict=True
+    ):
+        result.append(
+            LikertSummary(
+                counts=tuple((int(p), c) for p, c in zip(points, row, strict=True)),
+                summary=summary,
+                top=tuple(top),
+                top_box_n=top_box_n,
+                top_box=top_box_n / n if n else None,
+                top_box_ci=wilson(top_box_n, n, level),
+            )
+        )
+    return result
+
+
+def _first_of(scale: NDArray[np.float64]) -> NDArray[np.bool_]:
+    _, first = np.unique(scale, return_index=True)
+    mask = np.zeros(scale.size, dtype=bool)
+    mask[first] = True
+    return mask
+
+
+def _t_quantiles(sizes: NDArray[np.int64], level: float) -> NDArray[np.float64]:
+    """Student's t quantile of each n − 1 (NaN where n < 2), in one vectorised call."""
+    quantiles = np.full(sizes.size, np.nan)
+    usable = sizes >= 2
+    if usable.any():
+        quantiles[usable] = student_t.ppf(0.5 + level / 2.0, sizes[usable] - 1)
+    return quantiles
+
+
+def _summaries_of_counts(
+    counts: NDArray[np.int64],
+    scale: NDArray[np.float64],
+    sizes: NDArray[np.int64],
+    t_quantiles: NDArray[np.float64],
+) -> list[NumericSummary]:
+    """``_summary`` of each row's ``counts[:, i]`` answers at ``scale[i]`` (ascending, distinct),
+    quartiles by the "linear" method; the arithmetic of each row is that of one row alone."""
+    rows = counts.shape[0]
+    if rows == 0 or scale.size == 0:
+        return [NumericSummary(0, None, None, None, None, None, None)] * rows
+    counted = np.maximum(sizes, 1)
+    means = np.sum(counts * scale, axis=1) / counted
+    # numpy's "linear" quantiles: the order statistics around (n − 1)·q, interpolated
+    # as numpy's _lerp does, so that the result is the same to the last bit.
+    last = (counted - 1)[:, None]
+    at = last * np.array([0.25, 0.5, 0.75])
+    beyond = at >= last
+    below = np.where(beyond, last, np.floor(at))
+    above = np.where(beyond, last, np.floor(at) + 1)
+    gamma = at - np.where(beyond, -1.0, np.floor(at))
+    ends = np.cumsum(counts, axis=1)[:, None, :]
+    # The value of order statistic j: the first point whose cumulative count exceeds j.
+    top = scale.size - 1
+    a = scale[np.minimum((ends <= below[:, :, None]).sum(axis=2), top)]
+    b = scale[np.minimum((ends <= above[:, :, None]).sum(axis=2), top)]
+    difference = b - a
+    quartiles = a + difference * gamma
+    np.subtract(b, difference * (1 - gamma), out=quartiles, where=gamma >= 0.5)
+    deviations = scale[None, :] - means[:, None]
+    squares = np.sum(counts * (deviations * deviations), axis=1)
+    result: list[NumericSummary] = []
+    for n, mean, (q1, median, q3), square, t_quantile in zip(
+        sizes.tolist(),
+        means.tolist(),
+        quartiles.tolist(),
+        squares.tolist(),
+        t_quantiles.tolist(),
+        strict=True,
+    ):
+        if n == 0:
+            result.append(NumericSummary(0, None, None, None, None, None, None))
+        elif n == 1:
+            result.append(NumericSummary(1, mean, None, median, q1, q3, None))
+        else:
+            sd = math.sqrt(square / (n - 1))
+            half = t_quantile * sd / math.sqrt(n)
+            interval = Interval(mean - half, mean + half)
+            result.append(NumericSummary(n, mean, sd, median, q1, q3, interval))
+    return result

@@ -82,7 +82,7 @@ def test_researchers_see_every_count_with_the_reports_numbers(
             continue
         rows = _cells(page.text, table.question)
         header = rows[0]
-        assert header[-1] == "Total"
+        assert header[-1].startswith("Total")  # and "low base" when it is one
         for row, cells in zip(table.rows, rows[1:], strict=False):
             assert cells[0].startswith(row.label)
             for group, cell in zip(table.groups, cells[1:], strict=True):

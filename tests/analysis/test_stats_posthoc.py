@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from analysis.stats import DUNN_HOLM, compact_letters, dunn_holm, holm
+from analysis.stats.posthoc import dunn_holm_counts
 
 
 def _likert(rng: np.random.Generator, size: int, shift: float) -> list[float]:
@@ -70,6 +71,25 @@ def test_dunn_drops_empty_groups_and_handles_degenerate_data() -> None:
     single = dunn_holm({"AT": [1, 2], "BE": []})
     assert single.comparisons == ()
     assert single.warnings[-1] == "no comparisons: fewer than two groups"
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_dunn_from_counts_equals_dunn_on_the_values(seed: int) -> None:
+    """Ties, empty groups, repeated and unsorted values: the same z, p and warnings."""
+    rng = np.random.default_rng(seed)
+    groups, width = int(rng.integers(1, 7)), int(rng.integers(1, 7))
+    values = rng.integers(0, 5, width).astype(np.float64)
+    counts = rng.integers(0, int(rng.choice([2, 5, 60, 3000])), (groups, width))
+    if rng.random() < 0.4:
+        counts[int(rng.integers(0, groups))] = 0
+    named = {f"G{at}": row for at, row in enumerate(counts)}
+    spelled = {}
+    for name, row in named.items():
+        observed = np.repeat(values, row)
+        rng.shuffle(observed)
+        spelled[name] = observed
+    assert dunn_holm_counts(named, values) == dunn_holm(spelled)
+    assert dunn_holm_counts(list(counts), values) == dunn_holm(list(spelled.values()))
 
 
 def _significance(

@@ -18,6 +18,7 @@ from analysis.stats import (
     kruskal_wallis,
     mann_whitney,
 )
+from analysis.stats.ranks import kruskal_wallis_counts, mann_whitney_counts, rank_counts
 
 
 def _midranks(pooled: np.ndarray) -> np.ndarray:
@@ -177,3 +178,83 @@ def test_mann_whitney_without_a_test(a: list[float], b: list[float], reason: str
     result = mann_whitney(a, b)
     assert result.name == NO_TEST
     assert result.warnings == (reason,)
+
+
+# --- from a count table: the same results as from the values ------------------------------
+
+
+def _random_counts(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Groups × values counts with ties, empty groups and unsorted, repeated values."""
+    groups, width = int(rng.integers(1, 7)), int(rng.integers(1, 8))
+    values = rng.integers(-3, 6, width).astype(np.float64)  # may repeat: merged
+    counts = rng.integers(0, int(rng.choice([2, 6, 80, 2000])), (groups, width))
+    if rng.random() < 0.4:
+        counts[int(rng.integers(0, groups))] = 0
+    return counts, values
+
+
+def _spelled(counts: np.ndarray, values: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    observed = np.repeat(values, counts)
+    rng.shuffle(observed)
+    return observed
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_kruskal_wallis_counts_equals_kruskal_wallis_on_the_values(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    counts, values = _random_counts(rng)
+    named = {f"G{at}": row for at, row in enumerate(counts)}
+    spelled = {name: _spelled(row, values, rng) for name, row in named.items()}
+    # The same H, p and warnings to the last bit: rank sums from counts are exact.
+    assert kruskal_wallis_counts(named, values) == kruskal_wallis(spelled)
+    assert kruskal_wallis_counts(list(counts), values) == kruskal_wallis(list(spelled.values()))
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_mann_whitney_counts_equals_mann_whitney_on_the_values(seed: int) -> None:
+    rng = np.random.default_rng(100 + seed)
+    counts, values = _random_counts(rng)
+    if counts.shape[0] < 2:
+        counts = np.vstack([counts, counts])
+    first, second = (_spelled(row, values, rng) for row in counts[:2])
+    assert mann_whitney_counts(counts[0], counts[1], values) == mann_whitney(first, second)
+
+
+def test_mann_whitney_counts_without_ties_and_few_values_is_exact() -> None:
+    values = np.arange(12, dtype=np.float64)
+    a = np.array([1, 0, 1, 1, 0, 1, 0, 0, 1, 0, 1, 0])
+    result = mann_whitney_counts(a, 1 - a, values)
+    assert result == mann_whitney(values[a == 1], values[a == 0])
+    exact = mannwhitneyu(values[a == 1], values[a == 0], method="exact")
+    assert result.p == pytest.approx(float(exact.pvalue), rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("counts", "reason"),
+    [
+        ([[1, 2], [0, 0]], "no test: fewer than two groups have values"),
+        ([[0, 3], [0, 2]], "no test: all values are equal"),
+    ],
+)
+def test_kruskal_wallis_counts_without_a_test(counts: list[list[int]], reason: str) -> None:
+    result = kruskal_wallis_counts({"A": counts[0], "B": counts[1]}, [1.0, 2.0])
+    assert result.name == NO_TEST and result.warnings[-1] == reason
+    values = {g: np.repeat([1.0, 2.0], c) for g, c in zip("AB", counts, strict=True)}
+    assert result == kruskal_wallis(values)
+
+
+def test_rank_counts_merges_repeated_values_and_refuses_bad_counts() -> None:
+    table = rank_counts({"A": [1, 2, 3], "B": [0, 0, 0], "C": [4, 0, 1]}, [5.0, 1.0, 5.0])
+    assert table.names == ("A", "C")
+    assert table.values.tolist() == [1.0, 5.0]
+    assert table.counts.tolist() == [[2, 4], [0, 5]]
+    assert table.notes == ("dropped 1 empty group before testing (B)",)
+    assert table.rank_sums().tolist() == [2 * 1.5 + 4 * 7.0, 5 * 7.0]  # ranks 1-2, 3-11
+    with pytest.raises(ValueError, match="whole numbers"):
+        rank_counts([[1.5, 2]], [1.0, 2.0])
+    with pytest.raises(ValueError, match="whole numbers"):
+        rank_counts([[-1, 2]], [1.0, 2.0])
+    with pytest.raises(ValueError, match="NaN"):
+        rank_counts([[1, 2]], [1.0, np.nan])
+    with pytest.raises(ValueError, match="counts for"):
+        rank_counts([[1, 2, 3]], [1.0, 2.0])

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from analysis.stats import likert_summary, numeric_summary, wilson
+from analysis.stats.summaries import likert_summaries_counts, likert_summary_counts
 
 
 def test_numeric_summary_matches_the_standard_library() -> None:
@@ -85,3 +86,44 @@ def test_likert_summary_without_answers() -> None:
     assert summary.n == 0
     assert summary.counts == ((1, 0), (2, 0), (3, 0), (4, 0), (5, 0))
     assert summary.top_box is None and summary.top_box_ci is None
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_likert_summaries_from_counts_equal_those_of_the_answers(seed: int) -> None:
+    """Counts per scale point give the same summary; the SD (and so the CI) to 1e-13."""
+    rng = np.random.default_rng(seed)
+    size = int(rng.integers(2, 11))
+    points = sorted(rng.choice(np.arange(-3, 12), size, replace=False).tolist())
+    top = points[-2:]
+    counts = rng.integers(0, int(rng.choice([2, 3, 12, 500, 30000])), (4, size))
+    counts[0] = 0  # nobody: every statistic None
+    counts[1] = 0
+    counts[1][int(rng.integers(0, size))] = 1  # one answer: no SD
+    for row, got in zip(counts, likert_summaries_counts(counts, top, points), strict=True):
+        answers = np.repeat(np.array(points, dtype=np.float64), row)
+        rng.shuffle(answers)
+        want = likert_summary(answers, top=top, points=points)
+        assert (got.counts, got.top, got.top_box_n) == (want.counts, want.top, want.top_box_n)
+        assert (got.top_box, got.top_box_ci) == (want.top_box, want.top_box_ci)
+        mine, theirs = got.summary, want.summary
+        exact = (mine.n, mine.mean, mine.median, mine.q1, mine.q3)
+        assert exact == (theirs.n, theirs.mean, theirs.median, theirs.q1, theirs.q3)
+        if theirs.sd is None:
+            assert mine.sd is None and mine.mean_ci is None and theirs.mean_ci is None
+        else:
+            assert mine.sd == pytest.approx(theirs.sd, rel=1e-13)
+            assert mine.mean_ci is not None and theirs.mean_ci is not None
+            assert mine.mean_ci.low == pytest.approx(theirs.mean_ci.low, rel=1e-12, abs=1e-13)
+            assert mine.mean_ci.high == pytest.approx(theirs.mean_ci.high, rel=1e-12, abs=1e-13)
+
+
+def test_likert_summary_counts_of_one_row_and_bad_input() -> None:
+    summary = likert_summary_counts([0, 1, 2, 0, 1])
+    assert summary == likert_summaries_counts([[0, 1, 2, 0, 1]])[0]
+    assert summary.n == 4 and summary.summary.median == 3.0 and summary.top_box_n == 1
+    with pytest.raises(ValueError, match="whole numbers"):
+        likert_summary_counts([0, 1.5, 2, 0, 1])
+    with pytest.raises(ValueError, match="one column per point"):
+        likert_summary_counts([0, 1, 2])
+    with pytest.raises(ValueError, match="top-box"):
+        likert_summary_counts([0, 1, 2, 0, 1], top=(6,))
