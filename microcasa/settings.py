@@ -55,6 +55,20 @@ class Settings(BaseSettings):
     db_busy_timeout_ms: Annotated[int, Field(ge=0)] = 15_000
     forwarded_allow_ips: str | None = None
     log_level: str = "info"
+    export_dir: Path | None = None
+
+    @property
+    def export_folder(self) -> Path:
+        """Where large exports are written before download (shared by the workers of one
+        machine): the setting, else a folder beside the SQLite file, else the temp folder."""
+        if self.export_dir is not None:
+            return self.export_dir
+        db_path = self.sqlite_path
+        if db_path is not None:
+            return db_path.resolve().parent / "microcasa-exports"
+        import tempfile
+
+        return Path(tempfile.gettempdir()) / "microcasa-exports"
 
     @field_validator("database_url")
     @classmethod
