@@ -5,6 +5,7 @@ micro-credentials per country, familiarity above the offer rate, about a third
 with an institutional policy, barriers in the Coursera 2024 proportions). These
 are assumptions, not measurements: everything made here is labelled
 :data:`LABEL`, and every free-text answer starts with ``[synthetic]``.
+Who wrote an I4 comment lets the study quote it (I5) at :data:`QUOTE_CONSENT`.
 
 Each institution first draws whether it offers micro-credentials; the other
 answers follow from that, from its country and from a latent engagement, so
@@ -24,6 +25,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col
 
 from analysis.synthetic_institution import SAMPLERS, SyntheticInstitution
+from analysis.synthetic_priors import QUOTE_CONSENT
 from analysis.synthetic_text import COMMENTS, synthetic
 from survey.demo import publish_bundled_form
 from survey.engine import Answer, Evaluation, evaluate_form
@@ -107,6 +109,10 @@ def _response(
         value = sampler(institution, question, form)
         if value is not None:
             institution.answers[question.name] = value
+    if "i4" in institution.answers and any(q.name == "i5" for q in form.questions):
+        # A generator of its own, so forms without I5 keep every other answer as before.
+        consent = random.Random(f"microcasa-synthetic:{seed}:{index}:i5")  # noqa: S311
+        institution.answers["i5"] = "yes" if consent.random() < QUOTE_CONSENT else "no"
     evaluation = _repair(form, institution, language)
     return SyntheticResponse(country, code, dict(evaluation.answers), instance_id)
 

@@ -57,3 +57,5 @@ MEASURES = {
     "register": 0.20, "digital": 0.20, "funding": 0.45, "regional": 0.10,
 }
 # fmt: on
+# I5: of those who wrote an I4 comment, the share letting the study quote it.
+QUOTE_CONSENT = 0.7

@@ -69,12 +69,12 @@ def test_a_kobo_style_csv_becomes_a_frame_and_bad_rows_are_reported() -> None:
     assert data_frame["institution_type"].tolist() == ["public", "private_nonprofit"]
     assert data_frame["language"].tolist()[0] == "Bahasa Melayu (ms)"
     assert pd.isna(data_frame["language"].tolist()[1])
-    assert data_frame["form_version"].tolist() == ["2026112801", "2026112801"]
+    assert data_frame["form_version"].tolist() == ["2026112810", "2026112810"]
     assert data_frame["completed_at"].isna().all()
-    assert frame.versions == ("2026112801",)
+    assert frame.versions == ("2026112810",)
     assert frame.source.kind == "file"
     assert frame.source.description == (
-        "3 rows of kobo export.csv judged against “microcasa_hei” version 2026112801 "
+        "3 rows of kobo export.csv judged against “microcasa_hei” version 2026112810 "
         "(microcasa_hei.xlsx): 2 kept, 1 rejected."
     )
 

@@ -102,10 +102,10 @@ def test_meta_columns_say_where_and_how_each_response_came(database: Database) -
     assert data["institution_type"].tolist() == ["private_nonprofit", "public"]
     assert list(data["institution_type"].cat.categories)[:2] == ["public", "private_nonprofit"]
     assert data["language"].tolist() == ["Deutsch (de)", "Bahasa Melayu (ms)"]
-    assert data["form_version"].tolist() == ["2026112801", "2026112801"]
+    assert data["form_version"].tolist() == ["2026112810", "2026112810"]
     assert str(data["completed_at"].dt.tz) == "UTC"
     assert data["completed_at"].notna().all()
-    assert frame.versions == ("2026112801",)
+    assert frame.versions == ("2026112810",)
     assert frame.differences == ()
     assert frame.source.kind == "database"
     assert "2 complete responses" in frame.source.description
@@ -139,9 +139,9 @@ def test_partial_responses_only_on_request(database: Database) -> None:
 
 
 def _second_version() -> bytes:
-    """The bundled questionnaire, version 2026112802: c9 added, and a choice for a4."""
+    """The bundled questionnaire, version 2026112811: c9 added, and a choice for a4."""
     text = BUNDLED_FORM.with_suffix(".md").read_text(encoding="utf-8")
-    text = text.replace("| 2026112801 |", "| 2026112802 |")
+    text = text.replace("| 2026112810 |", "| 2026112811 |")
     lines = text.splitlines()
     at = next(i for i, line in enumerate(lines) if line.startswith("| integer | c3 |"))
     lines.insert(at + 1, lines[at].replace("| integer | c3 |", "| integer | c9 |"))
@@ -165,22 +165,22 @@ def test_versions_are_joined_and_their_differences_named(database: Database) -> 
     with database.transaction() as session:
         new = _store(session, {**OFFERS, "a4": "over_50k", "c9": 7})
     frame = _frame(database)
-    assert frame.versions == ("2026112801", "2026112802")
+    assert frame.versions == ("2026112810", "2026112811")
     assert list(frame.data.index) == [old, new]
-    assert frame.data["form_version"].tolist() == ["2026112801", "2026112802"]
+    assert frame.data["form_version"].tolist() == ["2026112810", "2026112811"]
     assert frame.data["form_version"].cat.ordered
     assert frame.data["c9"].tolist() == [pd.NA, 7]
     assert str(frame.data["c9"].dtype) == "Int64"
     assert frame.data["a4"].tolist() == ["over_30k", "over_50k"]
     assert list(frame.data.columns).index("c9") == list(frame.data.columns).index("c3") + 1
-    assert frame.variable("c9").versions == ("2026112802",)
-    assert frame.variable("c3").versions == ("2026112801", "2026112802")
+    assert frame.variable("c9").versions == ("2026112811",)
+    assert frame.variable("c3").versions == ("2026112810", "2026112811")
     assert frame.differences == (
-        "a4: choice “over_50k” is offered only in version 2026112802.",
-        "c9 is asked only in version 2026112802 (not in version 2026112801); "
+        "a4: choice “over_50k” is offered only in version 2026112811.",
+        "c9 is asked only in version 2026112811 (not in version 2026112810); "
         "it is empty for responses to the others.",
     )
-    assert "versions 2026112801, 2026112802" in frame.source.description
+    assert "versions 2026112810, 2026112811" in frame.source.description
 
 
 def test_a_questionnaire_without_responses_gives_an_empty_frame(database: Database) -> None:
@@ -189,7 +189,7 @@ def test_a_questionnaire_without_responses_gives_an_empty_frame(database: Databa
     assert frame.data.empty
     assert {"b1", "b4/short_course", "c2", "country"} <= set(frame.data.columns)
     assert isinstance(frame.data["b1"].dtype, pd.CategoricalDtype)
-    assert frame.versions == ("2026112801",)
+    assert frame.versions == ("2026112810",)
 
 
 def test_an_unknown_questionnaire_is_missing(database: Database) -> None:

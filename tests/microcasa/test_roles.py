@@ -28,7 +28,7 @@ SAMPLE = {
     "file_path": "css/microcasa.css",
     "path": "nothing-here",
     "form_id": "microcasa_hei",
-    "version": "2026112801",
+    "version": "2026112810",
     "invitation_id": "1",
     "response_id": "1",
     "page": "intro",

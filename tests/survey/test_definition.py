@@ -159,7 +159,7 @@ def test_definition_has_the_promised_keys() -> None:
     definition = json.loads(json.dumps(to_definition(HEI)))
     assert definition["format"] == FORMAT
     assert definition["form_id"] == "microcasa_hei"
-    assert definition["version"] == "2026112801"
+    assert definition["version"] == "2026112810"
     assert definition["title"].startswith("MICROCASA Survey")
     assert definition["default_language"] == "English (en)"
     assert definition["languages"][0] == "English (en)"

@@ -38,7 +38,7 @@ def test_bundled_workbook_and_its_text_form_agree() -> None:
 def test_inspect_prints_an_outline_in_the_chosen_language() -> None:
     result = CliRunner().invoke(main, ["form", "inspect", str(BUNDLED_FORM), "--lang", "es"])
     assert result.exit_code == 0, result.output
-    assert "form_id microcasa_hei, version 2026112801" in result.output
+    assert "form_id microcasa_hei, version 2026112810" in result.output
     assert "page 2: A. Perfil de la institución [a_profile]" in result.output
     assert "shown if selected(${a1}, 'other')" in result.output
 
@@ -90,11 +90,11 @@ def test_publish_from_the_command_line(
     runner = CliRunner()
     first = runner.invoke(main, ["form", "publish", str(BUNDLED_FORM), "--open"], env=env)
     assert first.exit_code == 0, first.output
-    assert "version 2026112801 published, status open" in first.output
+    assert "version 2026112810 published, status open" in first.output
     again = runner.invoke(main, ["form", "publish", str(BUNDLED_FORM)], env=env)
     assert "already published (unchanged)" in again.output
     with database.session() as session:
-        assert versions.get_version(session, "microcasa_hei", "2026112801").status == "open"
+        assert versions.get_version(session, "microcasa_hei", "2026112810").status == "open"
     broken = tmp_path / "broken.md"
     broken.write_text(BROKEN, encoding="utf-8")
     failed = subprocess.run(

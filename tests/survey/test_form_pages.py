@@ -64,7 +64,7 @@ def test_publish_preview_open_and_close(client: Client, database: Database) -> N
     published = _upload(client, "microcasa_hei.xlsx", BUNDLED_FORM.read_bytes(), "publish")
     assert published.status_code == 303
     location = published.headers["location"]
-    assert location == "/forms/microcasa_hei/2026112801"
+    assert location == "/forms/microcasa_hei/2026112810"
     page = client.get(location)
     assert "draft" in page.text and "Open for responses" in page.text
     with database.session() as session:
@@ -106,10 +106,10 @@ def test_changed_file_with_same_version_is_refused_with_409(
 def test_source_download_is_an_attachment(client: Client, database: Database) -> None:
     _researcher(client, database)
     _upload(client, "microcasa_hei.xlsx", BUNDLED_FORM.read_bytes(), "publish")
-    response = client.get("/forms/microcasa_hei/2026112801/source")
+    response = client.get("/forms/microcasa_hei/2026112810/source")
     assert response.status_code == 200
     assert response.headers["content-disposition"] == (
-        'attachment; filename="microcasa_hei-2026112801.xlsx"'
+        'attachment; filename="microcasa_hei-2026112810.xlsx"'
     )
     assert response.content == BUNDLED_FORM.read_bytes()
 

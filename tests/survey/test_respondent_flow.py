@@ -89,7 +89,7 @@ def test_the_privacy_notice_comes_first_and_consent_is_recorded(
     assert (agreed.status_code, agreed.headers["location"]) == (303, f"{FORM}?lang=id")
     stored = only_response(database)
     assert stored.consented_at is not None
-    assert stored.notice_version == "2026112801:default"
+    assert stored.notice_version == "2026112810:default"
     first = client.get(FORM, follow_redirects=False)
     assert first.headers["location"] == f"{FORM}/p/intro?lang=id"
 

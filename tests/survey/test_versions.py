@@ -119,4 +119,4 @@ def test_bundled_form_publishes_open_and_idempotently(database: Database) -> Non
     assert first.source == BUNDLED_FORM.read_bytes()
     with database.session() as session:
         questionnaire = versions.get_questionnaire(session, "microcasa_hei")
-        assert [v.version for v in versions.versions_of(session, questionnaire)] == ["2026112801"]
+        assert [v.version for v in versions.versions_of(session, questionnaire)] == ["2026112810"]
