@@ -12,3 +12,15 @@ import click
 @click.group()
 def export() -> None:
     """Write the study's files: white paper, country summaries, data files, codebook."""
+
+
+from exports.data_cli import codebook, data  # noqa: E402 - the subcommands extend `export`
+
+export.add_command(data)
+export.add_command(codebook)
+from exports.country_cli import country  # noqa: E402
+
+export.add_command(country)
+from exports.whitepaper_cli import whitepaper  # noqa: E402
+
+export.add_command(whitepaper)

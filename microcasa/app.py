@@ -24,10 +24,12 @@ from litestar.types import ControllerRouterHandler
 from sqlmodel import Session
 
 import analysis
+import exports
 import microcasa
 import policy_matrix
 import survey
 from analysis import routes as analysis_routes
+from exports import routes as exports_routes
 from microcasa import routes as shell_routes
 from microcasa.auth import api as auth_api
 from microcasa.auth import routes as auth_routes
@@ -67,12 +69,14 @@ AREA_ROUTES: Sequence[ControllerRouterHandler] = (
     *policy_workbook_routes.route_handlers,
     *policy_api.route_handlers,
     *analysis_routes.route_handlers,
+    *exports_routes.route_handlers,
 )
 TEMPLATE_DIRS: Sequence[Path] = (
     PACKAGE_DIR / "templates",
     Path(survey.__file__).parent / "templates",
     Path(policy_matrix.__file__).parent / "templates",
     Path(analysis.__file__).parent / "templates",
+    Path(exports.__file__).parent / "templates",
 )
 
 
