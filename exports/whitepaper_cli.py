@@ -117,19 +117,8 @@ def _from_database(
 ) -> tuple[list[tuple[str, str]], Matrix | None, Codebook]:
     """The form versions with their hashes, the policy matrix (None when it is empty), and
     the codebook table of the frame."""
-    from exports.codebook import codebook, codebook_table, forms_of, languages_of
+    from exports.sources import whitepaper_inputs
     from microcasa.cli import open_database
-    from policy_matrix.service import matrix
-    from survey.versions import get_questionnaire, version_key, versions_of
 
     with open_database() as database, database.session() as session:
-        stored = versions_of(session, get_questionnaire(session, form_id))
-        versions = [
-            (v.version, v.sha256)
-            for v in sorted(stored, key=lambda v: version_key(v.version))
-            if v.version in frame.versions
-        ]
-        current = matrix(session)
-        forms = forms_of(session, form_id, frame.versions)
-    table = codebook_table(codebook(frame, forms), languages_of(forms))
-    return versions, (current if current.jurisdictions else None), table
+        return whitepaper_inputs(session, form_id, frame)

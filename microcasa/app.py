@@ -29,6 +29,7 @@ import microcasa
 import policy_matrix
 import survey
 from analysis import routes as analysis_routes
+from exports import download_routes as exports_download_routes
 from exports import routes as exports_routes
 from microcasa import routes as shell_routes
 from microcasa.auth import api as auth_api
@@ -70,6 +71,7 @@ AREA_ROUTES: Sequence[ControllerRouterHandler] = (
     *policy_api.route_handlers,
     *analysis_routes.route_handlers,
     *exports_routes.route_handlers,
+    *exports_download_routes.route_handlers,
 )
 TEMPLATE_DIRS: Sequence[Path] = (
     PACKAGE_DIR / "templates",

@@ -36,6 +36,7 @@ SAMPLE = {
     "code": "ID",
     "dimension": "PM07",
     "question": "b1",
+    "job_id": "x" * 24,
 }
 
 
