@@ -15,6 +15,8 @@ from analysis import service
 from analysis.external import load_external
 from analysis.report import build_report
 from analysis.synthetic import load_synthetic
+from exports.country import country_summary
+from exports.country_workbook import country_workbook
 from exports.whitepaper import whitepaper
 from microcasa.cli import main
 from microcasa.db import Database
@@ -105,7 +107,9 @@ def test_the_command_says_when_it_cannot_write(
 SOFFICE = "/usr/bin/soffice"
 
 
-def test_libreoffice_converts_the_white_paper_to_pdf(database: Database, tmp_path: Path) -> None:
+def test_libreoffice_converts_the_white_paper_and_a_country_summary_to_pdf(
+    database: Database, tmp_path: Path
+) -> None:
     soffice = SOFFICE if Path(SOFFICE).exists() else shutil.which("soffice")
     if soffice is None:
         if os.environ.get("CI"):
@@ -115,8 +119,10 @@ def test_libreoffice_converts_the_white_paper_to_pdf(database: Database, tmp_pat
     # kind of table and chart, a scale-free report, and the bundled matrix.
     with database.transaction() as session:
         load_bundled(session)
+        load_synthetic(session, 60, seed=9)
     with database.session() as session:
         current = matrix(session)
+        summary = country_summary(session, "microcasa_hei", "MY")
     frame = load_external(FORM.encode(), "form.md", csv_file([HEADER, *ROWS]), "data.csv")
     report = build_report(frame, form=read_source(FORM.encode(), "form.md").form)
     assert {table.kind for table in report.tables} == {
@@ -127,6 +133,8 @@ def test_libreoffice_converts_the_white_paper_to_pdf(database: Database, tmp_pat
     }
     source = tmp_path / "white-paper.xlsx"
     whitepaper(report, matrix=current, versions=[("3", "0" * 64)]).save(source)
+    country = tmp_path / "country-MY.xlsx"
+    country_workbook(summary).save(country)
     profile = (tmp_path / "lo-profile").as_uri()
     command = [
         soffice,
@@ -137,9 +145,11 @@ def test_libreoffice_converts_the_white_paper_to_pdf(database: Database, tmp_pat
         "--outdir",
         str(tmp_path),
         str(source),
+        str(country),
     ]
     done = subprocess.run(command, capture_output=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr.decode(errors="replace")
-    pdf = tmp_path / "white-paper.pdf"
-    assert pdf.exists() and pdf.stat().st_size > 10_000
-    assert pdf.read_bytes().startswith(b"%PDF")
+    for name in ("white-paper.pdf", "country-MY.pdf"):  # one LibreOffice start for both
+        pdf = tmp_path / name
+        assert pdf.exists() and pdf.stat().st_size > 10_000, name
+        assert pdf.read_bytes().startswith(b"%PDF")
