@@ -351,17 +351,25 @@ def write_codebook(
     header, rows = codebook_table(entries, languages)
     if os.fspath(out).lower().endswith(".xlsx"):
         from openpyxl import Workbook
-        from openpyxl.styles import Font
+        from openpyxl.styles import Alignment, Font
+        from openpyxl.utils import get_column_letter
 
         book = Workbook()
         sheet = book.active
         sheet.title = "codebook"
         for at, name in enumerate(header, start=1):
             put_cell(sheet, 1, at, name).font = Font(bold=True)
+        top = Alignment(vertical="top")
         for number, row in enumerate(rows, start=2):
             for at, value in enumerate(row, start=1):
-                put_cell(sheet, number, at, value)
+                put_cell(sheet, number, at, value).alignment = top
+        for at, name in enumerate(header, start=1):
+            # Names narrow, labels and choices wide enough to read.
+            wide = name.startswith("label") or name in ("choices", "relevance", "constraint")
+            sheet.column_dimensions[get_column_letter(at)].width = 48 if wide else 16
         sheet.freeze_panes = "B2"
+        sheet.page_setup.orientation = "landscape"
+        sheet.print_title_rows = "1:1"
         book.save(os.fspath(out))
         return
     with open(out, "w", encoding="utf-8", newline="") as file:
