@@ -21,6 +21,7 @@ from pathlib import PurePath
 from types import MappingProxyType
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pycountry
 
@@ -146,6 +147,7 @@ def load_external(
         "language": pd.Categorical(accepted.languages),
         "form_version": pd.Categorical([form.version] * collected.rows, ordered=True),
         "completed_at": pd.array([pd.NaT] * collected.rows, dtype="datetime64[us, UTC]"),
+        "synthetic": np.zeros(collected.rows, dtype=bool),  # a data file: its own responses
     }
     data_frame, lost = frame_data(
         collected, pd.Index(accepted.rows, dtype="int64", name="row"), meta

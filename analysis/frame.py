@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Text, cast, select
 from sqlmodel import Session, col
@@ -29,7 +30,15 @@ from survey.models import Institution, Response, ResponseStatus
 from survey.versions import form_of, get_questionnaire, version_key, versions_of
 
 # The columns every frame has besides the questions, in this order.
-META_COLUMNS = ("country", "institution_type", "language", "form_version", "completed_at")
+# "synthetic" is True for a response made up by the demo generator (every output says so).
+META_COLUMNS = (
+    "country",
+    "institution_type",
+    "language",
+    "form_version",
+    "completed_at",
+    "synthetic",
+)
 _CHUNK = 5000  # rows fetched at a time: memory stays flat however many responses there are
 
 
@@ -128,7 +137,7 @@ def load_responses(session: Session, form_id: str, *, include_partial: bool = Fa
     variables, differences = variables_of(forms)
     answers = Answers(variables)
     # Meta columns gathered a chunk at a time, as columns: no tuple per response.
-    gathered: list[list[Any]] = [[] for _ in range(7)]
+    gathered: list[list[Any]] = [[] for _ in range(8)]
     statement = (
         select(
             col(Response.id),
@@ -141,6 +150,7 @@ def load_responses(session: Session, form_id: str, *, include_partial: bool = Fa
             # As text too: one vectorised parse instead of a timezone fix-up per row.
             cast(col(Response.completed_at), Text),
             col(Response.status),
+            col(Response.synthetic),
         )
         .where(
             col(Response.form_version_id).in_([version.id for version in used]),
@@ -156,7 +166,7 @@ def load_responses(session: Session, form_id: str, *, include_partial: bool = Fa
         answers.add_json([text or "{}" for text in columns.pop(5)])
         for column, values in zip(gathered, columns, strict=True):
             column.extend(values)
-    ids, version_ids, countries, institutions, languages, completed, status = gathered
+    ids, version_ids, countries, institutions, languages, completed, status, made_up = gathered
     countries = [country or None for country in countries]
     names = {version.id: version.version for version in used}
     type_question = institution_type_of(forms)
@@ -176,6 +186,7 @@ def load_responses(session: Session, form_id: str, *, include_partial: bool = Fa
         "completed_at": pd.to_datetime(
             pd.Series(completed, dtype=object), utc=True, format="ISO8601"
         ).array,
+        "synthetic": np.asarray(made_up, dtype=bool),
     }
     data, notes = frame_data(answers, pd.Index(ids, dtype="int64", name="response"), meta)
     if include_partial:

@@ -164,7 +164,7 @@ def _check_by(frame: Frame, by: str) -> None:
     if by in names:
         if names[by].kind not in (Kind.CATEGORICAL, Kind.LIKERT):
             raise AnalysisProblem(AnalysisError.BY_NOT_SINGLE, by=by, kind=str(names[by].kind))
-    elif by not in META_COLUMNS or by == "completed_at":
+    elif by not in META_COLUMNS or by in ("completed_at", "synthetic"):
         raise AnalysisProblem(AnalysisError.BY_UNKNOWN, by=by[:60])
 
 

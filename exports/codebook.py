@@ -44,6 +44,7 @@ _META_LABELS: Mapping[str, str] = MappingProxyType(
         "language": "Language the questionnaire was answered in",
         "form_version": "Questionnaire version answered",
         "completed_at": "Completed at (UTC)",
+        "synthetic": "Synthetic demo response, made up by the platform (1), or a real one (0)",
         STATUS: "Response status (complete or partial)",
     }
 )

@@ -97,7 +97,8 @@ def test_meta_columns_say_where_and_how_each_response_came(database: Database) -
         _store(session, {}, country="MY", language="ms")
     frame = _frame(database)
     data = frame.data
-    assert list(data.columns[:5]) == list(frame.meta.values())
+    assert list(data.columns[: len(frame.meta)]) == list(frame.meta.values())
+    assert data["synthetic"].tolist() == [False, False]  # stored through the API, not made up
     assert data["country"].tolist() == ["DE", "MY"]
     assert data["institution_type"].tolist() == ["private_nonprofit", "public"]
     assert list(data["institution_type"].cat.categories)[:2] == ["public", "private_nonprofit"]

@@ -38,6 +38,7 @@ HEADER = [
     "language",
     "form_version",
     "completed_at",
+    "synthetic",
     "q_agree",
     "q_pick",
     "q_opts",

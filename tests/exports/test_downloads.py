@@ -116,6 +116,7 @@ def test_a_researcher_writes_a_data_file_and_downloads_it_once(
     data, meta = pyreadstat.read_sav(str(saved), user_missing=True)
     assert len(data) == 60
     assert "b1" in meta.column_names and meta.variable_value_labels["b1"]
+    assert data["synthetic"].astype(int).eq(1).all()  # demo responses say so, row by row
     assert client.get(f"{location}/file").status_code == 404  # once only
     assert client.get(location).status_code == 404
 
