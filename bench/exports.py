@@ -4,19 +4,29 @@
 to bench/analysis.py's 50-question form, loads the frame once, then in
 alternating rounds writes it
 
-- **writer**: ``exports.data.write_data(frame, …, "xlsx")``: write-only workbook,
-  rows streamed a chunk at a time, text as text cells, pseudonymous ids;
+- **writer**: ``exports.data.write_data(frame, …, "xlsx")``: the sheet's XML
+  streamed straight into the zip (exports/xlsx_stream.py), a chunk of rows at a
+  time, text as inline-string cells, pseudonymous ids;
 - **baseline**: ``DataFrame.to_excel(engine="openpyxl")`` of the same frame (its
   time zone dropped beforehand, untimed: to_excel refuses aware datetimes).
 
+**White paper** (bench/exports_whitepaper.py): builds ``build_report(frame,
+by="country", form=…)`` of the same frame once, then in alternating rounds writes
+
+- **whitepaper**: ``exports.whitepaper.write_whitepaper(report, BytesIO(), …)``
+  with the frame's codebook table and form versions, no policy matrix;
+- **baseline**: per question ``pd.crosstab(country, answer).to_excel(writer,
+  sheet_name=…)`` into one openpyxl workbook in a BytesIO, nothing else.
+
 Prints seconds (median over the rounds), the tracemalloc peak of each step (one
-untimed pass each; the baseline's only up to 2 million cells, as tracing slows it
-several times over), the process's peak RSS after the writer's pass (before the
-baseline ever runs) and at the end, the ratio baseline/writer and the targets
-(writer ≥ 1.5× faster, writer peak < 500 MB), and a final ``summary {...}`` line.
+untimed pass each; the raw baseline's only up to 2 million cells, as tracing slows
+it several times over), the process's peak RSS after the writer's pass (before the
+baseline ever runs) and at the end, the ratios and the targets (writer ≥ 1.5×
+faster, writer peak < 500 MB, white paper ≤ 2 s; a missed white-paper target
+prints a cProfile of it), and a final ``summary {...}`` line.
 
     .venv/bin/python bench/exports.py --quick
-    .venv/bin/python bench/exports.py
+    .venv/bin/python bench/exports.py --rounds 1
 """
 
 from __future__ import annotations
@@ -37,6 +47,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path[:] = [str(REPO)] + [p for p in sys.path if Path(p or ".").resolve() != REPO / "bench"]
 
 from bench.analysis import load, maxrss_mb, open_database, peak_mb, prepare  # noqa: E402
+from bench.exports_whitepaper import inputs, whitepaper_step  # noqa: E402
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -138,11 +149,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="10,000 responses, 2 rounds")
     parser.add_argument("--responses", type=int, help="responses (default 100,000)")
     parser.add_argument("--rounds", type=int, help="timed rounds (default 3, 2 with --quick)")
+    parser.add_argument(
+        "--paper-rounds", type=int, help="white-paper rounds (default 5, 3 with --quick)"
+    )
+    parser.add_argument(
+        "--profile", action="store_true", help="profile the white paper even if it holds"
+    )
     args = parser.parse_args(argv)
     args.responses = args.responses or (10_000 if args.quick else 100_000)
     args.rounds = args.rounds or (2 if args.quick else 3)
-    if min(args.responses, args.rounds) < 1:
-        parser.error("--responses and --rounds must be at least 1")
+    args.paper_rounds = args.paper_rounds or (3 if args.quick else 5)
+    if min(args.responses, args.rounds, args.paper_rounds) < 1:
+        parser.error("--responses, --rounds and --paper-rounds must be at least 1")
     return args
 
 
@@ -159,10 +177,14 @@ def main(argv: list[str] | None = None) -> int:
                 flush=True,
             )
             print(f"database ready in {prepare(database, args.responses):.1f} s", flush=True)
-            frame, _form = load(database)
+            frame, form = load(database)
+            options = inputs(database, frame)
         finally:
             database.dispose()
         summary = {"raw_xlsx": raw_xlsx(frame, folder, args.rounds)}
+        summary["whitepaper"] = whitepaper_step(
+            frame, form, options, args.paper_rounds, args.profile
+        )
         summary["load_average"] = round(os.getloadavg()[0], 2)
         print("summary " + json.dumps(summary))
     return 0  # targets are reported, never failed; an error raises and exits 1
