@@ -66,6 +66,7 @@ def comment_and_consent(page: Page, comment: str, javascript: bool = True) -> No
     else:
         press_action(page, "next")
     expect(consent).to_be_visible()
+    page.wait_for_load_state("networkidle")  # the page's live update has settled
     consent.check()
     press_action(page, "next")  # the last page's Next submits
 

@@ -1,6 +1,6 @@
 """The country summary in a real browser: an organiser signs in, reads, prints and downloads.
 
-Runs against ``microcasa serve`` with the browser tests' fixtures (tests/browser).
+Runs against ``microcasa serve`` (see conftest.py).
 MICROCASA_SCREENSHOTS=1 refreshes the pictures of docs/exports.md.
 """
 
@@ -28,18 +28,7 @@ from analysis.synthetic import load_synthetic  # noqa: E402
 from microcasa.auth import service  # noqa: E402
 from microcasa.db import Database  # noqa: E402
 from microcasa.settings import load_settings  # noqa: E402
-from tests.browser.conftest import (  # noqa: E402, F401 - the browser tests' fixtures
-    SECRET,
-    STAFF_PASSWORD,
-    axe_report,
-    browser,
-    browser_database_url,
-    new_context,
-    screenshot_dir,
-    server,
-    sign_in,
-    watch,
-)
+from tests.browser.conftest import SECRET, STAFF_PASSWORD, sign_in  # noqa: E402
 
 expect.set_options(timeout=20_000)
 NewContext = Callable[..., Any]
