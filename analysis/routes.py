@@ -17,7 +17,7 @@ from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
 from litestar.types import ControllerRouterHandler
 
 from analysis.errors import AnalysisError, AnalysisProblem
-from microcasa.auth.guards import current_identity
+from microcasa.auth.guards import signed_in
 from microcasa.auth.roles import Role, allow, staff
 from microcasa.auth.service import Identity
 from microcasa.deps import DbSession
@@ -47,12 +47,6 @@ def _formatters() -> dict[str, Any]:
     }
 
 
-def _identity(request: Request[Any, Any, Any]) -> Identity:
-    identity = current_identity(request)
-    assert identity is not None, "staff routes are guarded"
-    return identity
-
-
 def _threshold(identity: Identity, view: str | None) -> int | None:
     """Organisers always see small counts hidden; others when they preview that view."""
     if identity.role is Role.ORGANISER or view == "organiser":
@@ -79,7 +73,7 @@ class AnalysisPages(Controller):
             context={
                 "title": "Analysis",
                 "forms": service.analysable_forms(db),
-                "reader": _identity(request).role is not Role.COORDINATOR,
+                "reader": signed_in(request).role is not Role.COORDINATOR,
             },
         )
 
@@ -98,7 +92,7 @@ class AnalysisPages(Controller):
         """The comparative tables of one questionnaire, a section at a time."""
         from analysis import service
 
-        identity = _identity(request)
+        identity = signed_in(request)
         threshold = _threshold(identity, view)
         questionnaire = get_questionnaire(db, form_id)
         problem: AnalysisProblem | None = None
@@ -158,7 +152,7 @@ class AnalysisPages(Controller):
         from analysis import service
         from analysis.table_csv import table_csv
 
-        threshold = _threshold(_identity(request), view)
+        threshold = _threshold(signed_in(request), view)
         try:
             analysis = service.analyse(
                 db, form_id, by=by, filter=filter, language=lang, suppress_below=threshold
@@ -195,7 +189,7 @@ class AnalysisPages(Controller):
         from analysis.policy_survey import policy_survey
         from policy_matrix.service import matrix
 
-        threshold = _threshold(_identity(request), None)
+        threshold = _threshold(signed_in(request), None)
         questionnaire = get_questionnaire(db, form_id)
         try:
             analysis = service.analyse(db, form_id, language=lang, suppress_below=threshold)
@@ -227,7 +221,7 @@ class AnalysisPages(Controller):
         """Response progress by country; a coordinator sees their own country only."""
         from analysis.progress import progress
 
-        identity = _identity(request)
+        identity = signed_in(request)
         questionnaire = get_questionnaire(db, form_id)
         scope = identity.country if identity.role is Role.COORDINATOR else None
         found = progress(db, questionnaire, scope)

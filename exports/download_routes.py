@@ -24,7 +24,7 @@ from litestar.types import ControllerRouterHandler
 from analysis.errors import AnalysisError, AnalysisProblem
 from exports.jobs import Job, JobRefused, Jobs
 from exports.routes import DEFAULT_FORM, XLSX, safe_filename
-from microcasa.auth.guards import current_identity
+from microcasa.auth.guards import signed_in
 from microcasa.auth.roles import Role, allow
 from microcasa.deps import DbSession, PlatformDep
 from microcasa.platform import Platform
@@ -42,9 +42,7 @@ NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 
 
 def _owner(request: Request[Any, Any, Any]) -> int:
-    identity = current_identity(request)
-    assert identity is not None, "staff routes are guarded"
-    return identity.id
+    return signed_in(request).id
 
 
 def _jobs(platform: Platform) -> Jobs:
@@ -72,9 +70,7 @@ class ExportDownloads(Controller):
         from exports.sources import whitepaper_inputs
         from exports.whitepaper import write_whitepaper
 
-        identity = current_identity(request)
-        assert identity is not None
-        hidden = identity.role is Role.ORGANISER or view == "organiser"
+        hidden = signed_in(request).role is Role.ORGANISER or view == "organiser"
         try:
             analysis = service.analyse(db, form, suppress_below=5 if hidden else None)
         except AnalysisProblem as exc:

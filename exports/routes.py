@@ -21,9 +21,8 @@ from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
 from litestar.types import ControllerRouterHandler
 
 from analysis.errors import AnalysisProblem
-from microcasa.auth.guards import current_identity, ensure_country_scope
+from microcasa.auth.guards import ensure_country_scope, signed_in
 from microcasa.auth.roles import Role, allow, staff
-from microcasa.auth.service import Identity
 from microcasa.deps import DbSession
 from policy_matrix.service import jurisdictions
 
@@ -33,12 +32,6 @@ SUMMARY_READERS = allow(Role.ADMIN, Role.RESEARCHER, Role.ORGANISER, Role.COORDI
 DEFAULT_FORM = "microcasa_hei"  # exports.country.DEFAULT_FORM
 WHITEPAPER_PATH = "/exports/whitepaper"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _identity(request: Request[Any, Any, Any]) -> Identity:
-    identity = current_identity(request)
-    assert identity is not None, "staff routes are guarded"
-    return identity
 
 
 def safe_filename(text: str) -> str:
@@ -65,7 +58,7 @@ class ExportPages(Controller):
     @get("/", opt=staff(), sync_to_thread=True)
     def index(self, request: Request[Any, Any, Any], db: DbSession) -> Template:
         """What the signed-in role may download, and how."""
-        identity = _identity(request)
+        identity = signed_in(request)
         countries = [j for j in jurisdictions(db) if not j.is_reference]
         if identity.role is Role.COORDINATOR:
             countries = [j for j in countries if j.code.upper() == (identity.country or "")]
@@ -95,7 +88,7 @@ class ExportPages(Controller):
         from analysis import footnotes
         from exports.country_charts import ranked_chart
 
-        ensure_country_scope(_identity(request), code)
+        ensure_country_scope(signed_in(request), code)
         summary = _summary(db, code, form, lang)
         return Template(
             template_name="exports/country.html",
@@ -120,7 +113,7 @@ class ExportPages(Controller):
         """The summary as a workbook download."""
         from exports.country_workbook import country_workbook
 
-        ensure_country_scope(_identity(request), code)
+        ensure_country_scope(signed_in(request), code)
         summary = _summary(db, code, form, lang)
         buffer = io.BytesIO()
         country_workbook(summary).save(buffer)

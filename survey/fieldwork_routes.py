@@ -15,7 +15,7 @@ from litestar.response import Redirect, Response, Template
 from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
 from sqlmodel import Session
 
-from microcasa.auth.guards import current_identity, ensure_country_scope
+from microcasa.auth.guards import ensure_country_scope, signed_in
 from microcasa.auth.roles import Role, allow
 from microcasa.auth.service import Identity
 from microcasa.db import utcnow
@@ -47,12 +47,6 @@ def _expiry_days(value: object) -> int | None:
     if not re.fullmatch(r"[0-9]{1,3}", text) or not 1 <= int(text) <= 365:
         raise ValueError(DAYS_PROBLEM)
     return int(text)
-
-
-def _identity(request: Request[Any, Any, Any]) -> Identity:
-    identity = current_identity(request)
-    assert identity is not None, "staff routes are guarded"
-    return identity
 
 
 def _scope(identity: Identity) -> str | None:
@@ -216,7 +210,7 @@ class FieldworkController(Controller):
     def monitor(
         self, request: Request[Any, Any, Any], form_id: FromPath[str], db: DbSession
     ) -> Template:
-        identity = _identity(request)
+        identity = signed_in(request)
         questionnaire = versions.get_questionnaire(db, form_id)
         scope = _scope(identity)
         progress = fieldwork.progress(db, questionnaire, scope)
@@ -242,7 +236,7 @@ class FieldworkController(Controller):
         db: DbSession,
     ) -> Template:
         response = _response(db, form_id, response_id)
-        ensure_country_scope(_identity(request), response.country or "--")
+        ensure_country_scope(signed_in(request), response.country or "--")
         version = db.get(FormVersion, response.form_version_id)
         assert version is not None
         form = versions.form_of(version)
@@ -272,7 +266,7 @@ class FieldworkController(Controller):
         db: DbSession,
         platform: PlatformDep,
     ) -> Redirect:
-        identity = _identity(request)
+        identity = signed_in(request)
         response = _response(db, form_id, response_id)
         reason = data.get("reason", "").strip()
         if not reason:
