@@ -6,6 +6,7 @@ came from the database or from a data file.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import repeat
@@ -266,8 +267,38 @@ def _lost(
     variable: Variable, count: int, reason: str, notes: list[str], unit: str = "answer"
 ) -> None:
     if count > 0:
-        plural = "" if count == 1 else "s"
         notes.append(
-            f"{count} {unit}{plural} to {variable.name} left empty: the value {reason} "
-            f"({variable.type} in the newest version)."
+            _lost_note(
+                count,
+                unit,
+                f"to {variable.name} left empty: the value {reason} "
+                f"({variable.type} in the newest version).",
+            )
         )
+
+
+def _lost_note(count: int, unit: str, rest: str) -> str:
+    return f"{count} {unit}{'' if count == 1 else 's'} {rest}"
+
+
+_LOST = re.compile(r"(\d+) (answer|pick)s? (to .*)", re.DOTALL)
+
+
+def merge_notes(first: Sequence[str], second: Sequence[str]) -> list[str]:
+    """The notes of two sets of rows of one frame as those of all the rows together.
+
+    Counts of answers left empty add up per question and reason; other notes appear once.
+    """
+    merged: dict[str, int | None] = {}
+    units: dict[str, str] = {}
+    for note in (*first, *second):
+        found = _LOST.fullmatch(note)
+        if found is None:
+            merged.setdefault(note, None)
+            continue
+        count, units[found[3]] = int(found[1]), found[2]
+        merged[found[3]] = (merged.get(found[3]) or 0) + count
+    return [
+        note if count is None else _lost_note(count, units[note], note)
+        for note, count in merged.items()
+    ]

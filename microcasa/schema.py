@@ -18,6 +18,7 @@ from microcasa.db import Database
 
 def target_metadata() -> MetaData:
     """SQLModel's metadata once every area's models are imported."""
+    import analysis.models  # noqa: F401
     import policy_matrix.models  # noqa: F401
     import survey.models  # noqa: F401
 

@@ -10,6 +10,7 @@ from datetime import date
 from sqlalchemy import func
 from sqlmodel import Session, col, delete, select
 
+from analysis import snapshots
 from survey.models import (
     FormVersion,
     Institution,
@@ -117,6 +118,10 @@ def erase(
                 actor_id=actor_id,
             )
         )
+    # The analysis area's columnar copy of the answers goes in the same transaction.
+    version = session.get(FormVersion, response.form_version_id)
+    if version is not None:
+        snapshots.forget(session, version.questionnaire_id)
     if invitation is not None:
         invitation.contact_email = None
         invitation.contact_name = None

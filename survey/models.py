@@ -11,6 +11,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Index,
     LargeBinary,
     String,
     UniqueConstraint,
@@ -142,6 +143,11 @@ class Response(SQLModel, table=True):
         CheckConstraint("channel IN ('invitation', 'open_link', 'api')", name="channel_known"),
         # One complete response per invitation: set only when complete, unique.
         UniqueConstraint("complete_invitation_id"),
+        # Which complete responses changed since a time, answered from the index alone
+        # (analysis.snapshots checks and extends its columnar copy with it).
+        Index(
+            "ix_response_version_status_updated", "form_version_id", "status", "updated_at", "id"
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
