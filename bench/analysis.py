@@ -8,6 +8,8 @@ form in 10 countries, then measures in the same process, in alternating rounds:
   previous load kept (:mod:`analysis.snapshots`);
 - **cold load**: the same after the copy is deleted, as after an erasure or the
   first time: every answer decoded, and the copy stored again;
+- **decode**: every answer decoded, no copy read or stored (``keep=False``), to
+  show what keeping the copy costs a cold load;
 - **report**: ``analysis.report.build_report`` by country on that frame, and its
   JSON (``report_to_json`` + ``json.dumps``), as ``microcasa analysis report`` does;
 - **baseline**: for each question, ``pd.crosstab(country, answer)`` and
@@ -222,13 +224,16 @@ def prepare(database: Database, count: int) -> float:
 # --- the steps -----------------------------------------------------------------------
 
 
-def load(database: Database) -> tuple[Frame, Form]:
-    """The frame and the newest form, as ``microcasa analysis report --form`` reads them."""
+def load(database: Database, keep: bool = True) -> tuple[Frame, Form]:
+    """The frame and the newest form, as ``microcasa analysis report --form`` reads them.
+
+    ``keep=False``: every answer decoded, no columnar copy read or stored.
+    """
     from analysis.frame import load_responses
     from survey.versions import form_of, get_version
 
     with database.session() as session:
-        frame = load_responses(session, FORM_ID)
+        frame = load_responses(session, FORM_ID, keep=keep)
         form = form_of(get_version(session, FORM_ID, frame.versions[-1]))
     return frame, form
 
@@ -305,7 +310,13 @@ def memory_pass(database: Database) -> tuple[dict[str, float], int, list[str]]:
 def measure(database: Database, args: argparse.Namespace) -> dict[str, Any]:
     """One untimed pass under tracemalloc, then alternating timed rounds."""
     end = time.monotonic() + args.time_limit
-    times: dict[str, list[float]] = {"cold load": [], "load": [], "report": [], "baseline": []}
+    times: dict[str, list[float]] = {
+        "decode": [],
+        "cold load": [],
+        "load": [],
+        "report": [],
+        "baseline": [],
+    }
     peaks, tables, columns = memory_pass(database)
     cut = False
     for number in range(args.rounds):
@@ -313,10 +324,11 @@ def measure(database: Database, args: argparse.Namespace) -> dict[str, Any]:
             cut = True
             break
         forget_copy(database)
-        for step in ("cold load", "load"):
+        firsts = ("decode", "cold load") if number % 2 == 0 else ("cold load", "decode")
+        for step in (*firsts, "load"):
             gc.collect()
             started = time.perf_counter()
-            frame, form = load(database)
+            frame, form = load(database, keep=step != "decode")
             times[step].append(time.perf_counter() - started)
         order = ("report", "baseline") if number % 2 == 0 else ("baseline", "report")
         for step in order:
@@ -350,6 +362,8 @@ def show(result: dict[str, Any], prepare_s: float, args: argparse.Namespace) -> 
     rss = maxrss_mb()
     print(
         f"\n{'step':10}{'seconds':>10}{'min':>8}{'max':>8}{'peak MB':>10}  what"
+        f"\n{'decode':10}{median['decode']:10.2f}{min(times['decode']):8.2f}"
+        f"{max(times['decode']):8.2f}{'':>10}  every answer decoded, no copy read or stored"
         f"\n{'cold load':10}{median['cold load']:10.2f}{min(times['cold load']):8.2f}"
         f"{max(times['cold load']):8.2f}{peaks['load']:10.0f}  every answer decoded, "
         "the copy stored"
@@ -391,6 +405,7 @@ def show(result: dict[str, Any], prepare_s: float, args: argparse.Namespace) -> 
     return {
         "responses": args.responses,
         "rounds": len(times["report"]),
+        "decode_s": round(median["decode"], 3),
         "cold_load_s": round(median["cold load"], 3),
         "load_s": round(median["load"], 3),
         "report_s": round(median["report"], 3),

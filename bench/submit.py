@@ -42,7 +42,9 @@ if TYPE_CHECKING:
     from microcasa.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(1, str(REPO))  # for bench.databases; this folder stays first
+# Run as a script, this folder comes first on sys.path, and bench/analysis.py would shadow
+# the platform's analysis package: the repository comes first instead.
+sys.path[:] = [str(REPO)] + [p for p in sys.path if Path(p or ".").resolve() != REPO / "bench"]
 
 from bench.databases import postgres_schema  # noqa: E402
 
