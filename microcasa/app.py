@@ -50,6 +50,7 @@ from policy_matrix import routes as policy_routes
 from policy_matrix import workbook_routes as policy_workbook_routes
 from survey import api as survey_api
 from survey import fieldwork_routes as survey_fieldwork_routes
+from survey import privacy_routes as survey_privacy_routes
 from survey import respondent_routes as survey_respondent_routes
 from survey import routes as survey_routes
 
@@ -65,6 +66,7 @@ AREA_ROUTES: Sequence[ControllerRouterHandler] = (
     *survey_routes.route_handlers,
     *survey_respondent_routes.route_handlers,
     *survey_fieldwork_routes.route_handlers,
+    *survey_privacy_routes.route_handlers,
     *survey_api.route_handlers,
     *policy_routes.route_handlers,
     *policy_workbook_routes.route_handlers,

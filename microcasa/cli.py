@@ -21,6 +21,7 @@ from policy_matrix import cli as policy_cli
 from policy_matrix.errors import EntryInvalid, MatrixProblem
 from survey import cli as survey_cli
 from survey.errors import SurveyProblem
+from survey import privacy_cli
 
 
 class PlatformGroup(click.Group):
@@ -161,3 +162,4 @@ main.add_command(survey_cli.form)
 main.add_command(policy_cli.policy)
 main.add_command(analysis_cli.analyze)
 main.add_command(exports_cli.export)
+main.add_command(privacy_cli.fieldwork)

@@ -31,6 +31,12 @@ class SurveyError(Enum):
         "A submission with instance_id {instance_id} was stored before with different "
         "content. Use a new instance_id for a new submission."
     )
+    STILL_OPEN = (
+        "Questionnaire “{form_id}” is still open for responses: close it first, or give "
+        "--before DATE to purge only the invitations created before that date."
+    )
+    REASON_MISSING = "Give the reason (e.g. the retention period of the study's privacy notice)."
+    RESPONDENT_NOT_FOUND = "The platform holds nothing for {what}."
 
     def format(self, **values: Any) -> str:
         return self.value.format(**values)

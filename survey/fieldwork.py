@@ -10,7 +10,6 @@ from datetime import date
 from sqlalchemy import func
 from sqlmodel import Session, col, delete, select
 
-from analysis import snapshots
 from survey.models import (
     FormVersion,
     Institution,
@@ -20,6 +19,7 @@ from survey.models import (
     Response,
     ResponseEvent,
 )
+from survey.privacy import redact
 
 
 @dataclass(frozen=True)
@@ -107,6 +107,10 @@ def erase(
         if invitation is not None
         else [response.id]
     )
+    # The reason may quote the person (their request): history keeps only ids.
+    reason = redact(
+        reason, *((invitation.contact_email, invitation.contact_name) if invitation else ())
+    )
     for response_id in erased:
         session.add(
             ResponseEvent(
@@ -118,10 +122,13 @@ def erase(
                 actor_id=actor_id,
             )
         )
-    # The analysis area's columnar copy of the answers goes in the same transaction.
+    # The analysis area's columnar copy of the answers goes in the same transaction
+    # (imported here: pandas stays out of the server's start-up).
+    from analysis.snapshots import forget
+
     version = session.get(FormVersion, response.form_version_id)
     if version is not None:
-        snapshots.forget(session, version.questionnaire_id)
+        forget(session, version.questionnaire_id)
     if invitation is not None:
         invitation.contact_email = None
         invitation.contact_name = None

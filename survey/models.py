@@ -148,6 +148,8 @@ class Response(SQLModel, table=True):
         Index(
             "ix_response_version_status_updated", "form_version_id", "status", "updated_at", "id"
         ),
+        # An erased response's id is never given to another (migration 0007).
+        {"sqlite_autoincrement": True},
     )
 
     id: int | None = Field(default=None, primary_key=True)

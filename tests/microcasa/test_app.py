@@ -135,3 +135,15 @@ def test_oversized_body_is_refused(database_url: str, database: Database) -> Non
             },
         )
     assert response.status_code == 413
+
+
+def test_the_server_starts_without_loading_the_analysis_libraries() -> None:
+    """pandas and scipy load with the first analysis page or export, not at start-up."""
+    import subprocess
+    import sys
+
+    code = "import sys, microcasa.app; print(sorted({'pandas', 'scipy'} & set(sys.modules)))"
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stdout.strip() == "[]"
