@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import click
@@ -20,8 +21,8 @@ from microcasa.settings import Settings, SettingsError, load_settings
 from policy_matrix import cli as policy_cli
 from policy_matrix.errors import EntryInvalid, MatrixProblem
 from survey import cli as survey_cli
-from survey.errors import SurveyProblem
 from survey import privacy_cli
+from survey.errors import SurveyProblem
 
 
 class PlatformGroup(click.Group):
@@ -69,7 +70,7 @@ def main() -> None:
 
 @main.group()
 def db() -> None:
-    """Database migrations."""
+    """Database migrations, backups and restores."""
 
 
 @db.command("upgrade")
@@ -106,6 +107,47 @@ def db_check() -> None:
             listed = "; ".join(str(item) for item in differences[:10])
             _fail(f"models and migrations differ ({len(differences)}): {listed}")
         click.echo(f"database at revision {current}; models and migrations agree")
+
+
+@db.command("backup")
+@click.argument("out", type=click.Path(path_type=Path, dir_okay=False))
+def db_backup(out: Path) -> None:
+    """Write a backup of the database to OUT while the platform runs (a new file)."""
+    from microcasa.backup import BackupProblem, backup
+
+    settings = load_settings()
+    try:
+        size = backup(settings, out)
+    except BackupProblem as exc:
+        _fail(exc.message)
+    click.echo(f"backed up {settings.redacted_database_url()} to {out} ({size} bytes)")
+    click.echo(
+        "note: back up the secret key too, apart from this file: invitation links, resume "
+        "codes and the pseudonymous ids in exports depend on it",
+        err=True,
+    )
+
+
+@db.command("restore")
+@click.argument("source", metavar="IN", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--force", is_flag=True, help="Replace what the database holds.")
+def db_restore(source: Path, force: bool) -> None:
+    """Restore a backup made by `db backup` into the (empty) configured database."""
+    from microcasa.backup import BackupProblem, restore
+
+    settings = load_settings()
+    try:
+        restored = restore(settings, source, force=force)
+    except BackupProblem as exc:
+        _fail(exc.message)
+    click.echo(
+        f"restored {source} into {settings.redacted_database_url()}; "
+        f"database at revision {restored.revision or 'base'}"
+    )
+    if not restored.known:
+        click.echo("the backup comes from a newer version: install it before serving", err=True)
+    elif restored.revision != restored.head:
+        click.echo(f"the newest revision is {restored.head}: run `microcasa db upgrade`", err=True)
 
 
 @main.command()
@@ -159,7 +201,7 @@ def demo() -> None:
 
 main.add_command(auth_cli.users)
 main.add_command(survey_cli.form)
+main.add_command(privacy_cli.fieldwork)
 main.add_command(policy_cli.policy)
 main.add_command(analysis_cli.analyze)
 main.add_command(exports_cli.export)
-main.add_command(privacy_cli.fieldwork)
