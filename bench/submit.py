@@ -334,9 +334,9 @@ def serve_bare(port: int, workers: int) -> None:
     import uvicorn
 
     uvicorn.run(
-        "submit:create_bare_app",
+        "bench.submit:create_bare_app",  # by package: worker processes drop bench/ from sys.path
         factory=True,
-        app_dir=str(Path(__file__).resolve().parent),
+        app_dir=str(REPO),
         host=LOOPBACK,
         port=port,
         workers=workers,
