@@ -8,8 +8,9 @@ the disk, and on SQLite the writers that queue behind the lock poll for it.
 Here one writer thread per process takes every write that is waiting, runs each
 in its own savepoint of one transaction, commits once, and only then tells each
 caller its outcome. A write that fails rolls back to its savepoint and fails
-alone; if the commit fails, every write of the batch fails with it. So a caller
-that got a result knows its write is on disk, exactly as with its own commit.
+alone; if the commit fails, or the connection is lost, every write of the batch
+fails with it. So a caller that got a result knows its write is on disk, exactly
+as with its own commit.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 if TYPE_CHECKING:
@@ -108,6 +110,10 @@ class GroupCommit:
                     try:
                         with session.begin_nested():
                             results[index] = write.work(session)
+                    except DBAPIError as exc:
+                        if exc.connection_invalidated:
+                            raise  # the connection is gone, and the whole batch with it
+                        failures[index] = exc
                     except Exception as exc:  # the caller gets it, as if it had run the write
                         failures[index] = exc
                 session.commit()

@@ -8,15 +8,18 @@ checks connections before use. Nothing here is a module global: a
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, Engine, TypeDecorator, create_engine, event, text
-from sqlalchemy.engine.interfaces import Dialect
+from sqlalchemy.engine.interfaces import Dialect, ExceptionContext
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session, SQLModel
 
 from microcasa.commits import GroupCommit
@@ -116,6 +119,10 @@ def build_engine(settings: Settings) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas(settings.db_busy_timeout_ms))
         event.listen(engine, "connect", _disable_pysqlite_begin)
         event.listen(engine, "begin", _sqlite_begin)
+        recovery = _ReadOnlyRecovery()
+        event.listen(engine, "connect", recovery.connected)
+        event.listen(engine, "handle_error", recovery.on_error)
+        event.listen(engine, "checkin", recovery.checked_in)
         return engine
     return create_engine(
         settings.database_url,
@@ -125,6 +132,55 @@ def build_engine(settings: Settings) -> Engine:
         pool_timeout=10,
         connect_args={"connect_timeout": 5},
     )
+
+
+# SQLite result codes (the low byte of ``sqlite_errorcode``) and PostgreSQL SQLSTATEs
+# for a database that still reads but refuses writes: read-only, or its disk is full.
+SQLITE_READONLY = 8
+SQLITE_FULL = 13
+PG_CANNOT_WRITE = frozenset({"25006", "53100"})  # read_only_sql_transaction, disk_full
+
+
+def cannot_write(exc: BaseException) -> bool:
+    """Whether the database refuses writes for now (read-only, disk full) though it may read."""
+    original = getattr(exc, "orig", None) or exc
+    code = getattr(original, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF in {SQLITE_READONLY, SQLITE_FULL}
+    return getattr(original, "sqlstate", None) in PG_CANNOT_WRITE
+
+
+class _ReadOnlyRecovery:
+    """Reopens SQLite once its file was found read-only, so writes work when it is fixed.
+
+    A connection opened while the file (or its file system) was read-only stays
+    read-only for good, and so does every connection this process opens while
+    another such one is still open (SQLite shares the WAL index among them). So
+    on "attempt to write a readonly database" every connection goes: the idle
+    ones at once, the failing one as if lost, the busy ones when handed back.
+    """
+
+    def __init__(self) -> None:
+        self.failed_at = 0.0
+
+    def connected(self, _dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info["opened_at"] = time.monotonic()
+
+    def on_error(self, context: ExceptionContext) -> None:
+        code = getattr(context.original_exception, "sqlite_errorcode", None)
+        if not isinstance(code, int) or code & 0xFF != SQLITE_READONLY:
+            return
+        self.failed_at = time.monotonic()
+        context.is_disconnect = True
+        if context.execution_context is not None:
+            # Its statement would keep the closed connection alive (sqlite3_close_v2).
+            context.execution_context.cursor.close()
+        if context.engine is not None:
+            context.engine.dispose()  # closes the idle ones; later ones come from a new pool
+
+    def checked_in(self, dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        if dbapi_connection is not None and record.info.get("opened_at", 0.0) <= self.failed_at:
+            record.invalidate()
 
 
 def _disable_pysqlite_begin(dbapi_connection: Any, _record: Any) -> None:
@@ -176,4 +232,7 @@ def describe_db_error(exc: DBAPIError, settings: Settings) -> str:
     """One line naming the database and the driver's first line of complaint."""
     original = str(exc.orig).strip().splitlines() if exc.orig is not None else []
     reason = original[0] if original else type(exc).__name__
+    folder = settings.sqlite_path.resolve().parent if settings.sqlite_path else None
+    if folder is not None and folder.is_dir() and not os.access(folder, os.W_OK):
+        reason += f" (the folder {folder} is read-only; SQLite writes beside the file)"
     return f"cannot reach the database {settings.redacted_database_url()}: {reason}"

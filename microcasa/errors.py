@@ -1,8 +1,9 @@
 """One place that turns errors into responses: problem details under /api, pages elsewhere.
 
 Domain errors of every area map to HTTP here (not found → 404, conflict → 409,
-not allowed → 403, bad input → 422); an unreachable database → 503 with a retry
-hint; anything unexpected → a 500 that shows no internals.
+not allowed → 403, bad input → 422); an unreachable database, or one that
+refuses writes (read-only, disk full) → 503 with a retry hint; anything
+unexpected → a 500 that shows no internals.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from litestar.status_codes import (
 from sqlalchemy.exc import DBAPIError
 
 from microcasa.auth.errors import AccountError, Conflict, NotFound, RateLimited
-from microcasa.db import DatabaseUnavailable
+from microcasa.db import DatabaseUnavailable, cannot_write
 from policy_matrix.errors import (
     EntryInvalid,
     MatrixConflict,
@@ -45,6 +46,7 @@ log = logging.getLogger("microcasa")
 
 PROBLEM_JSON = "application/problem+json"
 RETRY_AFTER_DB = "5"
+RETRY_AFTER_STORAGE = "60"  # a full or read-only disk takes a person to fix
 
 TITLES = {
     400: "Bad request",
@@ -124,6 +126,13 @@ def problem_for(exc: Exception) -> Problem:
         return Problem(exc.status_code, detail, headers=headers)
     if isinstance(exc, DatabaseUnavailable | DBAPIError) and _is_unavailable(exc):
         log.warning("database unavailable: %s", _first_line(exc))
+        if cannot_write(exc):
+            return Problem(
+                HTTP_503_SERVICE_UNAVAILABLE,
+                "Nothing could be saved just now: the platform's database is read-only or its "
+                "disk is full. Please try again later.",
+                headers={"Retry-After": RETRY_AFTER_STORAGE},
+            )
         return Problem(
             HTTP_503_SERVICE_UNAVAILABLE,
             "The database cannot be reached at the moment. Please try again in a few seconds.",
@@ -137,7 +146,7 @@ def _is_unavailable(exc: Exception) -> bool:
     if isinstance(exc, DatabaseUnavailable):
         return True
     assert isinstance(exc, DBAPIError)
-    if exc.connection_invalidated:
+    if exc.connection_invalidated or cannot_write(exc):
         return True
     name = type(exc).__name__
     return name in {"OperationalError", "InterfaceError"}

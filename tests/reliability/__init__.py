@@ -1,0 +1,1 @@
+"""Fault tests: the real server killed, its database cut off, read-only or full."""
