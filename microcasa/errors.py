@@ -124,6 +124,8 @@ def problem_for(exc: Exception) -> Problem:
         headers = {k: v for k, v in (exc.headers or {}).items() if k.lower() == "retry-after"}
         detail = exc.detail if exc.detail else TITLES.get(exc.status_code, "Error")
         return Problem(exc.status_code, detail, headers=headers)
+    if _out_of_range(exc):  # an id larger than the database's integers names nothing
+        return Problem(HTTP_404_NOT_FOUND, "Not found: no record has a number that large.")
     if isinstance(exc, DatabaseUnavailable | DBAPIError) and _is_unavailable(exc):
         log.warning("database unavailable: %s", _first_line(exc))
         if cannot_write(exc):
@@ -140,6 +142,14 @@ def problem_for(exc: Exception) -> Problem:
         )
     log.exception("unexpected error", exc_info=exc)
     return Problem(HTTP_500_INTERNAL_SERVER_ERROR, "An unexpected error occurred; it was logged.")
+
+
+def _out_of_range(exc: Exception) -> bool:
+    """A number too large for the database's integer columns (in an address, say)."""
+    if isinstance(exc, OverflowError):  # SQLite's driver, beyond 64 bits
+        return "SQLite INTEGER" in str(exc)
+    original = getattr(exc, "orig", None)
+    return isinstance(exc, DBAPIError) and getattr(original, "sqlstate", None) == "22003"
 
 
 def _is_unavailable(exc: Exception) -> bool:
