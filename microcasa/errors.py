@@ -39,6 +39,7 @@ from policy_matrix.errors import (
     MatrixProblem,
 )
 from survey.errors import Missing, Refused, SurveyProblem
+from survey.respondent_trouble import is_respondent_page, trouble_page
 from survey.submissions import SubmissionInvalid
 from survey.xlsform.errors import FormInvalid
 
@@ -193,6 +194,8 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
             media_type=PROBLEM_JSON,
             headers=problem.headers,
         )
+    if is_respondent_page(request.url.path):  # in the respondent's language
+        return trouble_page(request, problem.status, problem.headers, cannot_write(exc))
     if problem.status == HTTP_401_UNAUTHORIZED and request.method == "GET":
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return Redirect(path=f"/login?next={quote(target, safe='')}")
