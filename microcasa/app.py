@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -84,10 +84,18 @@ TEMPLATE_DIRS: Sequence[Path] = (
 )
 
 
-def _provide_db_session(state: State, request: Request[Any, Any, Any]) -> Iterator[Session]:
+async def _provide_db_session(
+    state: State, request: Request[Any, Any, Any]
+) -> AsyncIterator[Session]:
     platform: Platform = state.platform
-    with platform.db.session(write=request.method not in SAFE_METHODS) as session:
+    session = platform.db.session(write=request.method not in SAFE_METHODS)
+    try:
         yield session
+    finally:
+        # Closed here, in the event loop, never queued on the handlers' threads: under
+        # load those threads wait for a pooled connection, and a close waiting behind
+        # them would keep its connection from them (a deadlock until the pool times out).
+        session.close()
 
 
 def _provide_platform(state: State) -> Platform:

@@ -172,15 +172,20 @@ class RespondentController(Controller):
 
     @get("/i/{token:str}", sync_to_thread=True)
     def invitation_link(
-        self,
-        request: Request[Any, Any, Any],
-        token: FromPath[str],
-        db: DbSession,
-        platform: PlatformDep,
+        self, request: Request[Any, Any, Any], token: FromPath[str], platform: PlatformDep
     ) -> Redirect | Template:
         hit = platform.state.hit("token:client:" + _client(request), TOKEN_WINDOW)
         if hit.count > TOKEN_ATTEMPTS_PER_CLIENT:
             return _too_many_attempts(hit.retry_after)
+        # A visit writes (when the link was opened, perhaps a new response). On SQLite a
+        # write session takes the lock at BEGIN; a GET's read session, upgraded to write
+        # while others write, fails at once with "database is locked" (a 503).
+        with platform.db.session(write=True) as db:
+            return self._open_invitation(request, token, db, platform)
+
+    def _open_invitation(
+        self, request: Request[Any, Any, Any], token: str, db: Session, platform: Platform
+    ) -> Redirect | Template:
         invitation = invitations.check_token(db, platform.secret_key, token)
         if invitation is None:
             return _link_unusable()
