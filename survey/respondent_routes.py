@@ -74,8 +74,11 @@ def _respondent_cookie(platform: Platform, form_id: str, value: str, max_age: in
 def _link_unusable(status: int = 404) -> Template:
     """The one answer for unknown, used, revoked and expired links (in every study language)."""
     return Template(
-        template_name="survey/respond/link_unusable.html",
-        context={"translators": [(code, translator(code)) for code in STUDY_LANGUAGES]},
+        template_name="survey/respond/trouble.html",
+        context={
+            "translators": [(code, translator(code)) for code in STUDY_LANGUAGES],
+            "kind": "unusable",
+        },
         status_code=status,
     )
 
@@ -83,9 +86,10 @@ def _link_unusable(status: int = 404) -> Template:
 def _too_many_attempts(retry_after: int) -> Template:
     """429 with the wait in words (every study language) and in Retry-After."""
     return Template(
-        template_name="survey/respond/link_unusable.html",
+        template_name="survey/respond/trouble.html",
         context={
             "translators": [(code, translator(code)) for code in STUDY_LANGUAGES],
+            "kind": "attempts",
             "minutes": max(1, -(-retry_after // 60)),
         },
         status_code=429,

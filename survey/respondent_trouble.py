@@ -1,9 +1,12 @@
 """What a respondent sees when a questionnaire page fails: the words in the study languages.
 
+``survey/respond/trouble.html`` is the one such page: an unusable link and too
+many attempts (from the respondent routes) use it as well.
+
 Staff pages show the platform's error page in English; a respondent on ``/s/…``
 or ``/i/…`` gets the same status in their own language (from ``?lang=`` or the
 browser's Accept-Language), followed by the other study languages, as the page
-for an unusable link does — with what happened to their answers.
+for an unusable link does, with what happened to their answers.
 """
 
 from __future__ import annotations
