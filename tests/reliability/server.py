@@ -19,6 +19,7 @@ through a ``settings`` fixture open on this server.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import signal
@@ -26,13 +27,29 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
+from typing import Any, TypeVar
 
 import httpx
 
 from tests.conftest import TEST_SECRET
+
+T = TypeVar("T")
+
+
+def run_async(work: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run`` in a thread of its own.
+
+    The test session may already run an event loop in the main thread (Playwright's
+    sync API does, for the browser tests that run before these), and ``asyncio.run``
+    refuses to start a second one there.
+    """
+    with ThreadPoolExecutor(1, thread_name_prefix="reliability-loop") as pool:
+        return pool.submit(asyncio.run, work).result()
+
 
 LOOPBACK = "127.0.0.1"
 MICROCASA = Path(sys.executable).parent / "microcasa"

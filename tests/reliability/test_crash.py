@@ -30,7 +30,7 @@ from bench.submit import ANSWERS
 from microcasa.db import Database
 from survey.models import Response
 from tests.conftest import make_settings
-from tests.reliability.server import PlatformServer
+from tests.reliability.server import PlatformServer, run_async
 from tests.survey.fieldwork_support import SUBMIT, bearer, publish
 
 CRASHES = 20
@@ -172,11 +172,11 @@ def test_every_acknowledged_submission_survives_repeated_kill_9(
     with PlatformServer(database_url, tmp_path / "server.log") as server:
         for _ in range(CRASHES):
             kill_after = rng.uniform(*KILL_AFTER)
-            asyncio.run(
+            run_async(
                 asyncio.wait_for(_crash_cycle(server, ledger, headers, kill_after), CYCLE_TIMEOUT)
             )
             server.start()
-        asyncio.run(asyncio.wait_for(_send_the_rest(server, ledger, headers), CYCLE_TIMEOUT))
+        run_async(asyncio.wait_for(_send_the_rest(server, ledger, headers), CYCLE_TIMEOUT))
         server.kill()  # the last word is a crash too
         log = server.log_tail()
 

@@ -32,7 +32,7 @@ from microcasa.db import Database
 from survey.models import Response
 from tests.conftest import PG_URL, make_settings
 from tests.reliability.disks import fill, remount, small_disk
-from tests.reliability.server import PlatformServer, ServerFailed
+from tests.reliability.server import PlatformServer, ServerFailed, run_async
 from tests.survey.fieldwork_support import SUBMIT, bearer, publish
 from tests.survey.respondents import invite
 
@@ -193,7 +193,7 @@ def test_terminated_postgres_connections_give_503_then_the_platform_recovers(
         server_url.render_as_string(hide_password=False), tmp_path / "log"
     ) as server:
         load = Load(server, headers)
-        terminated = asyncio.run(asyncio.wait_for(_terminate_under_load(load, PG_URL, name), 120))
+        terminated = run_async(asyncio.wait_for(_terminate_under_load(load, PG_URL, name), 120))
         # Recovery without a restart: the same server process answers at once.
         health = httpx.get(server.url + "/healthz", timeout=REQUEST_TIMEOUT, trust_env=False)
         after = str(uuid.uuid4())

@@ -27,7 +27,7 @@ from bench.load_fieldwork import (
 )
 from microcasa.db import Database
 from tests.conftest import PG_URL, TEST_SECRET
-from tests.reliability.server import PlatformServer
+from tests.reliability.server import PlatformServer, run_async
 
 RESPONDENTS = 20
 SUBMITTERS = 5
@@ -56,7 +56,7 @@ def test_respondents_and_api_submitters_at_once(
     }
     with PlatformServer(database_url, tmp_path / "server.log", settings, workers) as server:
         load = run_load(server.url, people, robots, fieldwork.staff_token, FIRST_API_TIMEOUT, tally)
-        asyncio.run(asyncio.wait_for(load, timeout=LOAD_TIMEOUT))
+        run_async(asyncio.wait_for(load, timeout=LOAD_TIMEOUT))
         assert server.alive()
     log = (tmp_path / "server.log").read_text(encoding="utf-8", errors="replace")
 
