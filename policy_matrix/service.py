@@ -8,6 +8,7 @@ history.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ from policy_matrix.values import Cell, check_cell
 
 BUNDLED_ACTOR = "microcasa (bundled research data)"
 REGIONS = ("ASEAN", "EU/EHEA", "other")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # what check_cell refuses in text
 
 
 @dataclass(frozen=True)
@@ -273,6 +275,8 @@ def apply_changes(
         raise EntryInvalid({"reason": [MatrixError.REASON_MISSING.value]})
     if len(reason) > 1000:
         raise EntryInvalid({"reason": ["Keep the reason to 1000 characters."]})
+    if _CONTROL.search(reason):  # PostgreSQL cannot even store a NUL
+        raise EntryInvalid({"reason": [MatrixError.TEXT.format(limit=1000)]})
     checked = check_edits(session, actor, edits, today)
     change_set = str(uuid.uuid4())
     now = utcnow()
@@ -350,6 +354,8 @@ def add_jurisdiction(
         errors["code"] = ["Give the two-letter ISO 3166-1 code of the country, e.g. TH."]
     if region not in REGIONS:
         errors["region"] = [f"Use one of: {', '.join(REGIONS)}."]
+    if _CONTROL.search(name):  # as every matrix text; PostgreSQL cannot even store a NUL
+        errors["name"] = [MatrixError.TEXT.format(limit=200)]
     if errors:
         raise EntryInvalid(errors)
     assert country is not None

@@ -78,6 +78,7 @@ class ImportError_(Enum):
     )
     BAD_TYPE = "Row {row}, column “type”: “{value}” is not one of {types}."
     TOO_LONG = "Row {row}, column “{column}”: the text is longer than {limit} characters."
+    NULL_CHARACTER = "Row {row}, column “{column}”: the text holds a null character; delete it."
     DUPLICATE_IN_FILE = "Row {row}: “{name}” ({country}) is already on row {first} of this file."
 
     def format(self, **values: Any) -> str:

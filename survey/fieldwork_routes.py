@@ -269,11 +269,13 @@ class FieldworkController(Controller):
         identity = signed_in(request)
         response = _response(db, form_id, response_id)
         reason = data.get("reason", "").strip()
-        if not reason:
+        if not reason or "\x00" in reason:  # PostgreSQL cannot store a NUL
             return redirect_with_flash(
                 platform,
                 f"/forms/{form_id}/responses/{response_id}",
-                "Give the reason for the erasure (e.g. the respondent's request).",
+                "Give the reason for the erasure (e.g. the respondent's request)."
+                if not reason
+                else "The reason cannot hold a null character; type it again.",
                 "error",
             )
         fieldwork.erase(db, response, actor=identity.email, actor_id=identity.id, reason=reason)

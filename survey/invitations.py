@@ -55,10 +55,12 @@ def _rows_from_csv(data: bytes) -> list[dict[str, str]]:
     text = data.decode("utf-8-sig")
     sample = text[:4096]
     try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+        delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
     except csv.Error:
-        dialect = csv.excel
-    records = csv.reader(io.StringIO(text), dialect=dialect)
+        delimiter = ","
+    # Only the delimiter is guessed: a guessed quote character (an apostrophe) would eat
+    # the apostrophes of names such as "'=HYPERLINK(…)" in our own mail-merge files.
+    records = csv.reader(io.StringIO(text), delimiter=delimiter)
     header = next(records, [])
     # Blank lines stay (as empty rows) so that row numbers match the spreadsheet's;
     # cells beyond the header have no column and are left out.
@@ -153,6 +155,9 @@ def _check_row(cells: dict[str, str], row: int, codes: dict[str, str], form: For
     for column in ("name", "country"):
         if not cells.get(column):
             problems.append(ImportError_.MISSING_VALUE.format(row=row, column=column))
+    for column, text in cells.items():
+        if "\x00" in text:  # PostgreSQL cannot store it
+            problems.append(ImportError_.NULL_CHARACTER.format(row=row, column=column[:40]))
     for column, limit in (("name", 300), ("contact_name", 200), ("size_band", 50)):
         if len(cells.get(column, "")) > limit:
             problems.append(ImportError_.TOO_LONG.format(row=row, column=column, limit=limit))

@@ -24,6 +24,7 @@ class AuthError(Enum):
     COUNTRY_INVALID = "“{country}” is not a two-letter ISO 3166-1 country code."
     COUNTRY_ONLY_FOR_COORDINATORS = "Only country coordinators have a country."
     DISPLAY_NAME_INVALID = "The display name must have between 1 and 120 characters."
+    DISPLAY_NAME_CONTROL = "The display name cannot hold control characters."
     USER_NOT_FOUND = "There is no account with that email address."
     LAST_ADMIN = "This is the last active admin account; create another admin first."
     TOKEN_NAME_INVALID = "Give the token a name of 1 to 120 characters (what the script does)."

@@ -28,6 +28,7 @@ from microcasa.settings import Settings
 from microcasa.state import SharedState
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,10 +79,14 @@ def _display_name(name: str, email: str) -> str:
     cleaned = " ".join(name.split()) or email.split("@", 1)[0]
     if not 1 <= len(cleaned) <= 120:
         raise AccountError(AuthError.DISPLAY_NAME_INVALID, field="display_name")
+    if _CONTROL.search(cleaned):  # a NUL cannot even be stored by PostgreSQL
+        raise AccountError(AuthError.DISPLAY_NAME_CONTROL, field="display_name")
     return cleaned
 
 
 def find_user(session: Session, email: str) -> User | None:
+    if "\x00" in email:  # no account has one, and PostgreSQL cannot even compare it
+        return None
     return session.exec(select(User).where(User.email == email.strip().lower())).first()
 
 
@@ -155,7 +160,8 @@ def set_active(session: Session, user: User, active: bool) -> None:
 
 
 def _limit_keys(email: str, client: str) -> tuple[str, str]:
-    return f"login:account:{email.strip().lower()}", f"login:client:{client}"
+    account = email.strip().lower().replace("\x00", "\ufffd")  # PostgreSQL refuses NUL
+    return f"login:account:{account}", f"login:client:{client}"
 
 
 def authenticate(

@@ -31,7 +31,7 @@ def _digest(secret: str) -> str:
 
 def create_token(session: Session, user: User, name: str) -> IssuedToken:
     cleaned = " ".join(name.split())
-    if not 1 <= len(cleaned) <= 120:
+    if not 1 <= len(cleaned) <= 120 or "\x00" in cleaned:
         raise AccountError(AuthError.TOKEN_NAME_INVALID, field="name")
     assert user.id is not None
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)

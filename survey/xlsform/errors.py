@@ -47,6 +47,10 @@ class FormError(Enum):
         "reads; it is kept but has no effect."
     )
     # survey rows
+    NULL_CHARACTER = (
+        "{sheet} sheet, row {row}, column “{column}”: the cell holds a null character, which "
+        "cannot be stored; delete it."
+    )
     MISSING_TYPE = "survey sheet, row {row}: the row has a name but no type in the “type” column."
     MISSING_NAME = "survey sheet, row {row}: a “{type}” needs a name in the “name” column."
     BAD_NAME = (

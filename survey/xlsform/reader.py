@@ -65,6 +65,16 @@ class _Reader:
                 self.sheets[key] = sheet
             else:
                 self.warn(issue(FormError.IGNORED_SHEET, Severity.WARNING, sheet=sheet.name))
+        for kept in self.sheets.values():
+            for line in kept.rows:
+                for column, text in line.cells.items():
+                    if "\x00" in text:  # PostgreSQL cannot store it
+                        self.error(
+                            FormError.NULL_CHARACTER,
+                            sheet=kept.name,
+                            row=line.number,
+                            column=column,
+                        )
 
     def warn(self, item: FormIssue) -> None:
         self.issues.append(item)
