@@ -444,6 +444,9 @@ class RespondentController(Controller):
             response.page = following
         db.commit()
         query = f"?lang={language_code(language)}"
+        if action == "save" and responses.unkeepable(answers):
+            # Nothing is said to be saved that was not: the page again, with its errors.
+            return self._render_page(form, response, page, language, checked, status=422)
         if action == "save":
             _ = translator(language)
             return Template(

@@ -155,7 +155,11 @@ def save_page(
     submitted: Mapping[str, Raw],
     language: str,
 ) -> Evaluation:
-    """Keep the page's answers as given (unanswered ones removed) and judge that page."""
+    """Keep the page's answers as given (unanswered ones removed) and judge that page.
+
+    An answer that cannot be kept at all (a NUL, longer than any answer may be) is judged
+    and refused; the answer saved before to that question stays.
+    """
     _lock(session, response)
     if response.status == ResponseStatus.COMPLETE.value:
         return evaluate_form(form, response.answers, language, pages=[page])
@@ -168,6 +172,8 @@ def save_page(
             answers[name] = value
             if _keepable(value):
                 kept[name] = value
+            elif name in response.answers:  # refused: what was saved before stays
+                kept[name] = response.answers[name]
     response.answers = kept
     response.page = page
     response.language = language
@@ -175,6 +181,11 @@ def save_page(
     session.add(response)
     session.flush()
     return evaluate_form(form, answers, language, pages=[page])
+
+
+def unkeepable(submitted: Mapping[str, Raw]) -> list[str]:
+    """The questions whose posted answers cannot be kept at all (see ``_keepable``)."""
+    return [n for n, v in submitted.items() if v not in (None, "", []) and not _keepable(v)]
 
 
 def _keepable(value: Raw) -> bool:
