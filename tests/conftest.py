@@ -11,6 +11,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -138,3 +139,19 @@ class Browser:
     def __exit__(self, *_: object) -> None:
         self.jar = self.client.cookies
         self.client.cookies = self.saved
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One headless Chromium (Debian's) for every browser test of the session."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, require_tools
+
+    require_tools()
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        yield chromium
+        chromium.close()

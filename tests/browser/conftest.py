@@ -225,20 +225,9 @@ class Watch:
             self.csp.extend(page.evaluate("window.__cspViolations || []"))
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    """One headless Chromium (Debian's) for every browser test."""
-    from playwright.sync_api import sync_playwright
-
-    from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, require_tools
-
-    require_tools()
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        yield chromium
-        chromium.close()
+# The session's one Chromium, ``browser``, is in tests/conftest.py: a single definition, so
+# that every package using it (tests/security too) shares one Playwright, which keeps an
+# event loop running in this thread while it lives and cannot be started twice.
 
 
 @pytest.fixture

@@ -16,9 +16,9 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         terminalreporter.write_line(found.line())
 
 
-# The browser tests' server and Chromium (tests/browser/conftest.py), for the canary test here.
+# The browser tests' server (tests/browser/conftest.py), for the canary test here; the
+# session's Chromium (``browser``) comes from tests/conftest.py.
 from tests.browser.conftest import (  # noqa: E402, F401
-    browser,
     browser_database_url,
     new_context,
     server,
