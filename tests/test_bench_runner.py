@@ -50,7 +50,9 @@ def test_json_rows_and_their_promises(tmp_path: Path) -> None:
          "target": "= 1", "unit": "ratio"},
         {"figure": "5xx", "value": 2, "baseline": None, "ratio": None, "target": "= 0",
          "unit": "requests"},
-        {"figure": "p50", "value": 12.5, "baseline": 3.1, "ratio": 4.03,
+        {"figure": "load x: page p50", "value": 12.5, "baseline": 3.1, "ratio": 4.03,
+         "target": "report only", "unit": "ms"},
+        {"figure": "load x: notice p99", "value": 30.0, "baseline": 9.0, "ratio": 3.3,
          "target": "report only", "unit": "ms"},
     ]  # fmt: skip
     body = (
@@ -60,7 +62,7 @@ def test_json_rows_and_their_promises(tmp_path: Path) -> None:
     )
     script = _script(tmp_path, body)
     rows, _note = run_one(Run("load", script, (), load_rows, 30, json_rows=True), tmp_path)
-    assert [r.verdict for r in rows] == ["holds", "MISSED", "report only"]
+    assert [r.verdict for r in rows] == ["holds", "MISSED", "report only"]  # no notice step
     assert rows[0].ratio == 1.0 and rows[2].baseline == 3.1
 
 
