@@ -177,6 +177,37 @@ LOAD_STEPS = ("page", "submit", "api submit")  # latencies in the table; the log
 _LATENCY = re.compile(r": (.+) p(?:50|99)$")
 
 
+def crash_rows(s: dict[str, Any]) -> list[Row]:
+    n = f"kill -9 × {s['crashes']} during submissions ({s['database']})"
+    held = s["passed"] and s["lost"] == s["duplicated"] == s["server_errors"] == 0
+    return [
+        Row(
+            f"{n}: stored / acknowledged",
+            s["acknowledged"] - s["lost"],
+            s["acknowledged"],
+            1.0 if s["acknowledged"] and not s["lost"] else 0.0,
+            "= 1",
+            "responses",
+            "holds" if held else "MISSED",
+        ),
+        Row(f"{n}: lost", s["lost"], None, None, "= 0", "responses", _zero(s["lost"])),
+        Row(f"{n}: duplicated", s["duplicated"], None, None, "= 0", "rows", _zero(s["duplicated"])),
+        Row(
+            f"{n}: 5xx from a live server",
+            s["server_errors"],
+            None,
+            None,
+            "= 0",
+            "requests",
+            _zero(s["server_errors"]),
+        ),
+    ]
+
+
+def _zero(value: int) -> str:
+    return "holds" if value == 0 else "MISSED"
+
+
 def load_rows(rows: list[dict[str, Any]]) -> list[Row]:
     found = []
     for row in rows:
@@ -214,6 +245,7 @@ def runs(postgres: str | None) -> Iterator[Run]:
     )
     yield Run("exports, SQLite", "exports.py", ("--quick",), exports_rows, 420)
     yield Run("load, SQLite", "load.py", ("--quick",), load_rows, 240, json_rows=True)
+    yield Run("crash, SQLite", "crash.py", ("--crashes", "60"), crash_rows, 420)
     if postgres:
         pg = ("--postgres", postgres)
         yield Run(
@@ -249,6 +281,14 @@ def runs(postgres: str | None) -> Iterator[Run]:
             240,
             postgres=True,
             json_rows=True,
+        )
+        yield Run(
+            "crash, PostgreSQL",
+            "crash.py",
+            ("--crashes", "60", *pg),
+            crash_rows,
+            420,
+            postgres=True,
         )
 
 

@@ -94,3 +94,14 @@ def test_the_command_answers_help_without_running_anything() -> None:
     )
     assert done.returncode == 0
     assert "--markdown" in done.stdout and "--no-postgres" in done.stdout
+
+
+def test_crash_figures_hold_only_when_nothing_is_lost_duplicated_or_refused() -> None:
+    from bench.__main__ import crash_rows
+
+    clean = {"crashes": 60, "database": "sqlite", "tried": 900, "acknowledged": 900,
+             "lost": 0, "duplicated": 0, "server_errors": 0, "passed": True}  # fmt: skip
+    assert {r.verdict for r in crash_rows(clean)} == {"holds"}
+    lost = crash_rows({**clean, "lost": 2, "passed": False})
+    assert [r.verdict for r in lost] == ["MISSED", "MISSED", "holds", "holds"]
+    assert lost[0].value == 898 and lost[0].baseline == 900
