@@ -150,6 +150,7 @@ def load_responses(
         snapshot = snapshots.read(session, questionnaire.id, used)
     if snapshot is None:
         read = reader.read()
+        assert read is not None
         data, notes, extra = read.data, read.notes, read.extra
     else:
         tail = reader.read(after=snapshot.coverage.as_of)
@@ -210,8 +211,11 @@ class _Reader:
         self.type_question = institution_type_of(forms)
         self.status: list[str] = []
 
-    def read(self, after: datetime | None = None) -> _Read:
-        """Every response of the versions used, or those changed after ``after``."""
+    def read(self, after: datetime | None = None) -> _Read | None:
+        """Every response of the versions used, or those changed after ``after``.
+
+        None when ``after`` is given and no response changed since (nothing to build).
+        """
         answers = Answers(self.variables)
         # Meta columns gathered a chunk at a time, as columns: no tuple per response.
         gathered: list[list[Any]] = [[] for _ in range(8)]
@@ -245,6 +249,8 @@ class _Reader:
             answers.add_json([text or "{}" for text in columns.pop(5)])
             for column, values in zip(gathered, columns, strict=True):
                 column.extend(values)
+        if after is not None and not answers.rows:
+            return None
         ids, version_ids, countries, institutions, languages, completed, status, made_up = gathered
         self.status = status
         names = {version.id: version.version for version in self.used}
@@ -274,10 +280,10 @@ class _Reader:
 
 
 def _joined(
-    snapshot: snapshots.Snapshot, tail: _Read
+    snapshot: snapshots.Snapshot, tail: _Read | None
 ) -> tuple[pd.DataFrame, list[str], dict[str, Any]]:
     """The stored copy with the responses changed since, in the order of their ids."""
-    if tail.data.empty:
+    if tail is None:
         return snapshot.data, list(snapshot.notes), dict(snapshot.extra)
     order = None
     if len(snapshot.data) and tail.data.index.min() < snapshot.data.index.max():

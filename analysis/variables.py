@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from survey.xlsform.model import Choice, Form, Question, Texts, frozen, text_in
@@ -336,9 +337,11 @@ def institution_types(
 
     Categories: the type question's choices in order, then other values found, sorted.
     """
-    values = [value if isinstance(value, str) and value else None for value in answers]
+    values = _texts(answers)
     if fallback is not None:
-        values = [v or f for v, f in zip(values, fallback, strict=True)]
+        missing = pd.isna(values)
+        if missing.any():
+            values = np.where(missing, _texts(fallback), values)
     order: list[str] = []
     question = institution_type_of(forms)
     for _version, form in reversed(forms):
@@ -346,5 +349,23 @@ def institution_types(
             if form.question(question).is_select:
                 order = [c.name for c in form.choices_for(form.question(question)).choices]
             break
-    others = sorted({v for v in values if v and v not in order})
-    return pd.Categorical(values, categories=[*order, *others])
+    found = pd.unique(values[~pd.isna(values)])
+    categories = [*order, *sorted(v for v in found if v not in order)]
+    codes = pd.Index(categories, dtype=object).get_indexer(values)
+    return pd.Categorical.from_codes(codes, categories=categories)
+
+
+def _texts(values: Iterable[Any]) -> np.ndarray:
+    """Non-empty strings as they are, anything else None: an object array, worked out
+    once per distinct value (100,000 answers have a handful)."""
+    items = values if isinstance(values, np.ndarray) else list(values)
+    array = np.empty(len(items), dtype=object)
+    array[:] = items
+    try:
+        codes, distinct = pd.factorize(array)
+    except TypeError:  # an unhashable answer (a list): one by one
+        codes, distinct = np.arange(len(array)), array
+    kept = np.empty(len(distinct) + 1, dtype=object)  # the last, None, for code -1 (missing)
+    kept[:-1] = [v if isinstance(v, str) and v else None for v in distinct]
+    result: np.ndarray = kept[codes]
+    return result
